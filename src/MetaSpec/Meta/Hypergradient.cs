@@ -1,0 +1,92 @@
+namespace MetaSpec.Meta;
+
+/// <summary>How the meta-gradient flows through the inner loop.</summary>
+public enum HypergradientKind
+{
+    /// <summary>Exact: backpropagate through the N inner steps with Hessian-vector products (MAML, ANIL, Meta-SGD; ITD).</summary>
+    Unrolled,
+
+    /// <summary>Drop second-order terms: ∇L_Q(θ_N) (FOMAML).</summary>
+    FirstOrder,
+
+    /// <summary>Move towards the adapted parameters: θ − θ_N (Nichol et al. 2018).</summary>
+    Reptile,
+
+    /// <summary>Implicit differentiation at the adapted point (iMAML; AID for a re-solved head).</summary>
+    Implicit,
+
+    /// <summary>Unrolled, with Hessian-vector products replaced by central differences of gradients (HF-MAML).</summary>
+    HessianFree,
+
+    /// <summary>Jacobian of the inner solution estimated by evolution strategies (ESJ), Hessian-free.</summary>
+    EvolutionStrategies,
+}
+
+/// <summary>How the implicit method solves (∇²L_S + λI)w = ∇L_Q.</summary>
+public enum ImplicitSolver
+{
+    /// <summary>Conjugate gradient, <see cref="Hypergradient.Iterations"/> iterations.</summary>
+    ConjugateGradient,
+
+    /// <summary>Truncated Neumann series η Σᵢ (I − η(∇²L_S + λI))ⁱ, <see cref="Hypergradient.Iterations"/> terms.</summary>
+    Neumann,
+}
+
+/// <summary>The hypergradient method and its settings.</summary>
+public sealed record Hypergradient
+{
+    /// <summary>Which method.</summary>
+    public HypergradientKind Kind { get; init; } = HypergradientKind.Unrolled;
+
+    /// <summary>Implicit: the linear solver.</summary>
+    public ImplicitSolver Solver { get; init; } = ImplicitSolver.ConjugateGradient;
+
+    /// <summary>Implicit: CG iterations or Neumann terms.</summary>
+    public int Iterations { get; init; } = 5;
+
+    /// <summary>Implicit with Neumann: the step η; 0 means 1/λ, which gives iMAML's series Σ(−∇²L_S/λ)ⁱ/λ.</summary>
+    public double NeumannStep { get; init; }
+
+    /// <summary>HessianFree: the finite-difference step δ (applied to a unit direction).</summary>
+    public double FiniteDifferenceStep { get; init; } = 1e-3;
+
+    /// <summary>EvolutionStrategies: number of Gaussian directions per task.</summary>
+    public int Directions { get; init; } = 16;
+
+    /// <summary>EvolutionStrategies: smoothing radius β.</summary>
+    public double Smoothing { get; init; } = 1e-2;
+
+    /// <summary>Exact second-order MAML.</summary>
+    public static Hypergradient Unrolled { get; } = new();
+
+    /// <summary>First-order MAML.</summary>
+    public static Hypergradient FirstOrder { get; } = new() { Kind = HypergradientKind.FirstOrder };
+
+    /// <summary>Reptile.</summary>
+    public static Hypergradient Reptile { get; } = new() { Kind = HypergradientKind.Reptile };
+
+    /// <summary>Throws if a setting cannot work with <paramref name="inner"/>, naming it.</summary>
+    public void Validate(InnerLoop inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        inner.Validate();
+        if (inner.LearnStepSizes && Kind is not (HypergradientKind.Unrolled or HypergradientKind.HessianFree))
+            throw new ArgumentException($"Learned step sizes (Meta-SGD) need a method that differentiates through the inner steps (Unrolled or HessianFree), not {Kind}.");
+        switch (Kind)
+        {
+            case HypergradientKind.Implicit:
+                if (inner.Proximal <= 0)
+                    throw new ArgumentException("The implicit method needs a proximal weight λ > 0: it makes the inner problem strongly convex and the linear system solvable.");
+                if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "The implicit solver needs at least one iteration.");
+                if (NeumannStep < 0 || !double.IsFinite(NeumannStep)) throw new ArgumentOutOfRangeException(nameof(NeumannStep), NeumannStep, "The Neumann step must be non-negative and finite.");
+                break;
+            case HypergradientKind.HessianFree:
+                if (!(FiniteDifferenceStep > 0) || !double.IsFinite(FiniteDifferenceStep)) throw new ArgumentOutOfRangeException(nameof(FiniteDifferenceStep), FiniteDifferenceStep, "The finite-difference step δ must be positive.");
+                break;
+            case HypergradientKind.EvolutionStrategies:
+                if (Directions < 1) throw new ArgumentOutOfRangeException(nameof(Directions), Directions, "Evolution strategies need at least one direction.");
+                if (!(Smoothing > 0) || !double.IsFinite(Smoothing)) throw new ArgumentOutOfRangeException(nameof(Smoothing), Smoothing, "The smoothing radius β must be positive.");
+                break;
+        }
+    }
+}

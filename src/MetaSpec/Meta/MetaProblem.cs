@@ -1,0 +1,88 @@
+using System.Numerics;
+using MetaSpec.Losses;
+using MetaSpec.Models;
+using MetaSpec.Tasks;
+
+namespace MetaSpec.Meta;
+
+/// <summary>
+/// A complete meta-learning problem: the objective (model and loss), the inner loop, which parameters
+/// it adapts, and the hypergradient method. The meta-parameters are θ, followed by one step size per
+/// parameter when <see cref="InnerLoop.LearnStepSizes"/> is set (Meta-SGD).
+/// </summary>
+public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>A problem whose inner loop adapts the parameters where <paramref name="adapted"/> is true (all when null).</summary>
+    public MetaProblem(IObjective<T> objective, InnerLoop inner, Hypergradient method, bool[]? adapted = null)
+    {
+        ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(method);
+        method.Validate(inner);
+        Objective = objective;
+        Inner = inner;
+        Method = method;
+        int p = objective.ParameterCount;
+        if (adapted is not null && adapted.Length != p)
+            throw new ArgumentException($"The adapted mask has {adapted.Length} entries but the model has {p} parameters.", nameof(adapted));
+        Mask = new T[p];
+        int count = 0;
+        for (int i = 0; i < p; i++)
+            if (adapted is null || adapted[i]) { Mask[i] = T.One; count++; }
+        if (count == 0) throw new ArgumentException("The adapted subset is empty: the inner loop would change nothing.", nameof(adapted));
+        AdaptedCount = count;
+    }
+
+    /// <summary>A network problem adapting the named layers (all layers when none are named: MAML).</summary>
+    public static MetaProblem<T> ForNetwork(Sequential<T> network, ILoss<T> loss, InnerLoop inner, Hypergradient method, params string[] adaptedLayers)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        bool[]? mask = null;
+        if (adaptedLayers is { Length: > 0 })
+        {
+            mask = new bool[network.ParameterCount];
+            foreach (string name in adaptedLayers)
+            {
+                var segment = network.Segment(name);
+                if (segment.Length == 0) throw new ArgumentException($"Layer '{name}' has no parameters to adapt.", nameof(adaptedLayers));
+                mask.AsSpan(segment.Offset, segment.Length).Fill(true);
+            }
+        }
+        return new MetaProblem<T>(new NetworkObjective<T>(network, loss), inner, method, mask);
+    }
+
+    /// <summary>The task loss.</summary>
+    public IObjective<T> Objective { get; }
+
+    /// <summary>The inner loop.</summary>
+    public InnerLoop Inner { get; }
+
+    /// <summary>The hypergradient method.</summary>
+    public Hypergradient Method { get; }
+
+    /// <summary>1 where the inner loop adapts a parameter, 0 elsewhere.</summary>
+    public T[] Mask { get; }
+
+    /// <summary>Number of adapted parameters.</summary>
+    public int AdaptedCount { get; }
+
+    /// <summary>Length of θ.</summary>
+    public int ParameterCount => Objective.ParameterCount;
+
+    /// <summary>Length of the meta-parameter vector: θ, plus the learned step sizes for Meta-SGD.</summary>
+    public int MetaParameterCount => Inner.LearnStepSizes ? 2 * ParameterCount : ParameterCount;
+
+    /// <summary>Meta-parameters starting from <paramref name="parameters"/> (and α everywhere for Meta-SGD).</summary>
+    public T[] CreateMetaParameters(ReadOnlySpan<T> parameters)
+    {
+        if (parameters.Length != ParameterCount)
+            throw new ArgumentException($"Expected {ParameterCount} parameters, got {parameters.Length}.", nameof(parameters));
+        var meta = new T[MetaParameterCount];
+        parameters.CopyTo(meta);
+        if (Inner.LearnStepSizes) meta.AsSpan(ParameterCount).Fill(T.CreateTruncating(Inner.StepSize));
+        return meta;
+    }
+
+    /// <summary>One thread's worker for tasks with up to the given number of support and query samples.</summary>
+    public TaskWorker<T> CreateWorker(int maxSupport, int maxQuery, ITaskDistribution<T>? resampler = null) =>
+        new(this, maxSupport, maxQuery, resampler);
+}

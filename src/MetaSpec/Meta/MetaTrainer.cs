@@ -1,0 +1,168 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using MetaSpec.Optimizers;
+using MetaSpec.Tasks;
+
+namespace MetaSpec.Meta;
+
+/// <summary>Settings of the outer loop.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Tasks per meta-batch.</summary>
+    public int TaskBatch { get; init; } = 4;
+
+    /// <summary>Threads the tasks of a batch run on (tasks are split statically, so results do not depend on it).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Seed of task sampling and of every task's own random stream.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Clip the meta-gradient to this global norm (PyTorch's clip_grad_norm_); 0 for no clipping.</summary>
+    public double ClipGradientNorm { get; init; }
+}
+
+/// <summary>What one meta-iteration did.</summary>
+/// <param name="Iteration">The iteration number (0-based).</param>
+/// <param name="MetaLoss">Mean query loss after adaptation over the meta-batch.</param>
+/// <param name="GradientNorm">Norm of the averaged meta-gradient before clipping.</param>
+public readonly record struct MetaStep(long Iteration, double MetaLoss, double GradientNorm);
+
+/// <summary>
+/// The outer loop: samples a meta-batch, computes every task's meta-gradient in parallel (one
+/// <see cref="TaskWorker{T}"/> per thread), sums them in task order so a seed reproduces a run bit for
+/// bit on any number of threads, and takes an optimiser step. Nothing is allocated per iteration.
+/// </summary>
+public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly MetaProblem<T> _problem;
+    private readonly ITaskDistribution<T> _tasks;
+    private readonly IOptimizer<T> _optimizer;
+    private readonly TrainerOptions _options;
+    private readonly TaskData<T>[] _batch;
+    private readonly T[][] _taskGradients;
+    private readonly T[] _taskLosses;
+    private readonly T[] _gradient;
+    private readonly TaskWorker<T>[] _workers;
+    private readonly SeededRandom _sampler;
+    private readonly ParallelRunner _runner;
+
+    /// <summary>A trainer that updates <paramref name="metaParameters"/> in place.</summary>
+    public MetaTrainer(MetaProblem<T> problem, ITaskDistribution<T> tasks, IOptimizer<T> optimizer, T[] metaParameters, TrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(tasks);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(metaParameters);
+        ArgumentNullException.ThrowIfNull(options);
+        if (metaParameters.Length != problem.MetaParameterCount)
+            throw new ArgumentException($"Expected {problem.MetaParameterCount} meta-parameters, got {metaParameters.Length}.", nameof(metaParameters));
+        if (options.TaskBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TaskBatch, "The task batch must hold at least one task.");
+        if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "At least one thread is needed.");
+        if (!(options.ClipGradientNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(options), options.ClipGradientNorm, "The clipping norm must be non-negative.");
+        if (tasks.InputShape.Size != problem.Objective.InputSize)
+            throw new ArgumentException($"The tasks' inputs have {tasks.InputShape.Size} values per sample but the model expects {problem.Objective.InputSize}.", nameof(tasks));
+        if (tasks.TargetSize != problem.Objective.TargetSize)
+            throw new ArgumentException($"The tasks have {tasks.TargetSize} target values per sample but the loss expects {problem.Objective.TargetSize}.", nameof(tasks));
+        _problem = problem;
+        _tasks = tasks;
+        _optimizer = optimizer;
+        _options = options;
+        MetaParameters = metaParameters;
+        int threads = Math.Min(options.Threads, options.TaskBatch);
+        _batch = new TaskData<T>[options.TaskBatch];
+        _taskGradients = new T[options.TaskBatch][];
+        for (int t = 0; t < options.TaskBatch; t++)
+        {
+            _batch[t] = tasks.CreateTaskData();
+            _taskGradients[t] = new T[problem.MetaParameterCount];
+        }
+        _taskLosses = new T[options.TaskBatch];
+        _gradient = new T[problem.MetaParameterCount];
+        _workers = new TaskWorker<T>[threads];
+        for (int w = 0; w < threads; w++) _workers[w] = problem.CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
+        _sampler = new SeededRandom((ulong)options.Seed);
+        _runner = new ParallelRunner(threads, RunWorker);
+    }
+
+    /// <summary>The meta-parameters being trained (θ, then the step sizes for Meta-SGD).</summary>
+    public T[] MetaParameters { get; }
+
+    /// <summary>Meta-iterations completed.</summary>
+    public long Iteration { get; private set; }
+
+    /// <summary>One meta-iteration. On a non-finite loss or gradient, throws <see cref="MetaTrainingException"/> and leaves the meta-parameters as they were.</summary>
+    public MetaStep Step()
+    {
+        for (int t = 0; t < _batch.Length; t++) _tasks.Sample(_sampler, _batch[t]);
+        try
+        {
+            _runner.Run();
+        }
+        catch (TaskFailure f)
+        {
+            throw new MetaTrainingException($"Meta-iteration {Iteration}, task {f.Task}: {f.InnerException!.Message}", Iteration, f.Task, f.InnerException);
+        }
+
+        _gradient.AsSpan().Clear();
+        T lossSum = T.Zero;
+        for (int t = 0; t < _batch.Length; t++)
+        {
+            if (!T.IsFinite(_taskLosses[t]) || !TensorPrimitives.IsFiniteAll<T>(_taskGradients[t]))
+                throw new MetaTrainingException(
+                    $"Meta-iteration {Iteration}, task {t}: the {(T.IsFinite(_taskLosses[t]) ? "meta-gradient" : "query loss")} is not finite " +
+                    $"(loss {_taskLosses[t]}; task descriptor [{string.Join(", ", _batch[t].Descriptor)}]). " +
+                    "The meta-parameters were left at the last good iteration; a smaller inner step size or outer learning rate usually helps.",
+                    Iteration, t);
+            lossSum += _taskLosses[t];
+            TensorPrimitives.Add(_gradient, _taskGradients[t], _gradient);
+        }
+        T inv = T.One / T.CreateTruncating(_batch.Length);
+        TensorPrimitives.Multiply(_gradient, inv, _gradient);
+        double norm = double.CreateTruncating(TensorPrimitives.Norm<T>(_gradient));
+        if (_options.ClipGradientNorm > 0)
+        {
+            double coef = _options.ClipGradientNorm / (norm + 1e-6);
+            if (coef < 1) TensorPrimitives.Multiply(_gradient, T.CreateTruncating(coef), _gradient);
+        }
+        _optimizer.Step(MetaParameters, _gradient);
+        return new MetaStep(Iteration++, double.CreateTruncating(lossSum * inv), norm);
+    }
+
+    /// <summary>Runs <paramref name="iterations"/> meta-iterations, reporting each step to <paramref name="progress"/>.</summary>
+    public void Train(int iterations, Action<MetaStep>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(iterations);
+        for (int i = 0; i < iterations; i++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var step = Step();
+            progress?.Invoke(step);
+        }
+    }
+
+    private void RunWorker(int w)
+    {
+        var worker = _workers[w];
+        for (int t = w; t < _batch.Length; t += _workers.Length)
+        {
+            try
+            {
+                worker.Random.Reseed((ulong)_options.Seed, (ulong)Iteration + 1, (ulong)t + 1);
+                worker.Validate(_batch[t]);
+                _taskLosses[t] = worker.MetaGradient(MetaParameters, _batch[t], _taskGradients[t]);
+            }
+            catch (Exception e)
+            {
+                throw new TaskFailure(t, e);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _runner.Dispose();
+
+    private sealed class TaskFailure(int task, Exception inner) : Exception(inner.Message, inner)
+    {
+        public int Task { get; } = task;
+    }
+}
