@@ -6,23 +6,27 @@ namespace MetaSpec.Layers;
 
 /// <summary>
 /// Fully connected layer y = x·Wᵀ + b with W of shape [outputs, inputs] (PyTorch's Linear layout).
-/// Segment layout: weight (outputs·inputs values), then bias (outputs values).
+/// Segment layout: weight (outputs·inputs values), then bias (outputs values) unless the layer has none.
 /// </summary>
 public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int _in;
     private readonly int _out;
+    private readonly bool _bias;
 
-    /// <summary>A dense layer from <paramref name="inputs"/> to <paramref name="outputs"/> features.</summary>
-    public Dense(int inputs, int outputs)
+    /// <summary>A dense layer from <paramref name="inputs"/> to <paramref name="outputs"/> features, with or without bias.</summary>
+    public Dense(int inputs, int outputs, bool bias = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
         _in = inputs;
         _out = outputs;
+        _bias = bias;
         InputShape = Shape.Vector(inputs);
         OutputShape = Shape.Vector(outputs);
-        ParameterTensors = [new("weight", 0, [outputs, inputs]), new("bias", outputs * inputs, [outputs])];
+        ParameterTensors = bias
+            ? [new("weight", 0, [outputs, inputs]), new("bias", outputs * inputs, [outputs])]
+            : [new("weight", 0, [outputs, inputs])];
     }
 
     /// <inheritdoc/>
@@ -32,7 +36,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
     public Shape OutputShape { get; }
 
     /// <inheritdoc/>
-    public int ParameterCount => _out * _in + _out;
+    public int ParameterCount => _out * _in + (_bias ? _out : 0);
 
     /// <inheritdoc/>
     public IReadOnlyList<ParameterTensor> ParameterTensors { get; }
@@ -58,7 +62,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
     {
         // y = x·Wᵀ + b
         Gemm.Multiply(false, true, batch, _out, _in, input, _in, Weight(parameters), _in, output, _out);
-        AddBias(batch, Bias(parameters), output);
+        if (_bias) AddBias(batch, Bias(parameters), output);
     }
 
     /// <inheritdoc/>
@@ -69,7 +73,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
         if (!inputGradient.IsEmpty)
             Gemm.Multiply(false, false, batch, _in, _out, outputGradient, _out, Weight(parameters), _in, inputGradient, _in);
         Gemm.Multiply(true, false, _out, _in, batch, outputGradient, _out, input, _in, parameterGradient, _in);
-        SumRows(batch, outputGradient, parameterGradient.Slice(_out * _in, _out));
+        if (_bias) SumRows(batch, outputGradient, parameterGradient.Slice(_out * _in, _out));
     }
 
     /// <inheritdoc/>
@@ -80,7 +84,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
         Gemm.Multiply(false, true, batch, _out, _in, input, _in, Weight(parameterTangent), _in, outputTangent, _out);
         if (!inputTangent.IsEmpty)
             Gemm.Multiply(false, true, batch, _out, _in, inputTangent, _in, Weight(parameters), _in, outputTangent, _out, accumulate: true);
-        AddBias(batch, Bias(parameterTangent), outputTangent);
+        if (_bias) AddBias(batch, Bias(parameterTangent), outputTangent);
     }
 
     /// <inheritdoc/>
@@ -98,7 +102,7 @@ public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee
         Gemm.Multiply(true, false, _out, _in, batch, outputGradientTangent, _out, input, _in, parameterGradientTangent, _in);
         if (!inputTangent.IsEmpty)
             Gemm.Multiply(true, false, _out, _in, batch, outputGradient, _out, inputTangent, _in, parameterGradientTangent, _in, accumulate: true);
-        SumRows(batch, outputGradientTangent, parameterGradientTangent.Slice(_out * _in, _out));
+        if (_bias) SumRows(batch, outputGradientTangent, parameterGradientTangent.Slice(_out * _in, _out));
     }
 
     private void AddBias(int batch, ReadOnlySpan<T> bias, Span<T> output)

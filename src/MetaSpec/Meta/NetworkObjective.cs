@@ -5,7 +5,8 @@ using MetaSpec.Models;
 namespace MetaSpec.Meta;
 
 /// <summary>The loss of a <see cref="Sequential{T}"/> network on a data set.</summary>
-public sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : IObjective<T>
+/// <remarks>With softmax cross-entropy it is also a classifier whose accuracy can be measured.</remarks>
+public sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : IClassifierObjective<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The network.</summary>
@@ -44,6 +45,30 @@ public sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : 
         catch (ArgumentException e)
         {
             throw new ArgumentException($"The {set} set: {e.Message}", set, e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool IsClassifier => LossFunction is SoftmaxCrossEntropy<T>;
+
+    /// <inheritdoc/>
+    public IAccuracyEvaluator<T> CreateAccuracyEvaluator(int maxBatch) =>
+        IsClassifier
+            ? new AccuracyEvaluator(this, Network.CreateWorkspace(maxBatch))
+            : throw new InvalidOperationException("Accuracy needs class scores: only a softmax cross-entropy network is a classifier.");
+
+    private sealed class AccuracyEvaluator(NetworkObjective<T> objective, Workspace<T> workspace) : IAccuracyEvaluator<T>
+    {
+        public T Accuracy(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, ReadOnlySpan<T> labels)
+        {
+            var net = objective.Network;
+            int batch = inputs.Length / objective.InputSize, classes = net.OutputShape.Size;
+            ReadOnlySpan<T> scores = net.ForwardCore(batch, parameters, inputs, workspace);
+            int correct = 0;
+            for (int b = 0; b < batch; b++)
+                if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores.Slice(b * classes, classes)) == int.CreateTruncating(labels[b]))
+                    correct++;
+            return T.CreateTruncating(correct) / T.CreateTruncating(batch);
         }
     }
 

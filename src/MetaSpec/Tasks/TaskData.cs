@@ -17,10 +17,10 @@ public sealed class TaskData<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Storage for <paramref name="supportCount"/> support and <paramref name="queryCount"/> query samples.</summary>
     public TaskData(int inputSize, int targetSize, int supportCount, int queryCount, int descriptorLength = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(targetSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(supportCount, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(queryCount, 1);
+        if (supportCount < 1) throw new ArgumentOutOfRangeException(nameof(supportCount), supportCount, "A task needs at least one support sample: the inner loop has nothing to adapt on.");
+        if (queryCount < 1) throw new ArgumentOutOfRangeException(nameof(queryCount), queryCount, "A task needs at least one query sample: the meta-objective has nothing to score.");
+        if (inputSize < 1) throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "A sample needs at least one input value.");
+        if (targetSize < 1) throw new ArgumentOutOfRangeException(nameof(targetSize), targetSize, "A sample needs at least one target value.");
         ArgumentOutOfRangeException.ThrowIfNegative(descriptorLength);
         InputSize = inputSize;
         TargetSize = targetSize;

@@ -1,0 +1,79 @@
+using System.Numerics;
+using MetaSpec.Tasks;
+
+namespace MetaSpec.Meta;
+
+/// <summary>A mean over tasks with the half-width of its 95% confidence interval (1.96·s/√n).</summary>
+public readonly record struct Estimate(double Mean, double HalfWidth95, int Count)
+{
+    /// <summary>Mean and normal-approximation 95% interval of <paramref name="values"/>.</summary>
+    public static Estimate Of(ReadOnlySpan<double> values)
+    {
+        if (values.IsEmpty) throw new ArgumentException("An estimate needs at least one value.", nameof(values));
+        double mean = 0;
+        foreach (double v in values) mean += v;
+        mean /= values.Length;
+        if (values.Length == 1) return new(mean, double.NaN, 1);
+        double ss = 0;
+        foreach (double v in values) ss += (v - mean) * (v - mean);
+        double sd = Math.Sqrt(ss / (values.Length - 1));
+        return new(mean, 1.96 * sd / Math.Sqrt(values.Length), values.Length);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => FormattableString.Invariant($"{Mean:G4} ± {HalfWidth95:G2}");
+}
+
+/// <summary>Query loss (and accuracy, for classifiers) after 0 … N inner steps, over many held-out tasks.</summary>
+/// <param name="Loss">Loss[j]: after j steps.</param>
+/// <param name="Accuracy">Accuracy[j]: after j steps; empty unless the objective is a classifier.</param>
+public sealed record EvaluationResult(Estimate[] Loss, Estimate[] Accuracy);
+
+/// <summary>Adapts meta-parameters to held-out tasks and measures how well they do.</summary>
+public static class MetaEvaluator
+{
+    /// <summary>
+    /// Samples <paramref name="taskCount"/> tasks (reproducibly from <paramref name="seed"/>), adapts with
+    /// <paramref name="steps"/> inner steps (the problem's own N when null) and scores the query set after every step.
+    /// </summary>
+    public static EvaluationResult Evaluate<T>(MetaProblem<T> problem, ReadOnlySpan<T> metaParameters, ITaskDistribution<T> tasks,
+        int taskCount, int seed, int? steps = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(tasks);
+        if (taskCount < 1) throw new ArgumentOutOfRangeException(nameof(taskCount), taskCount, "Evaluation needs at least one task.");
+        int n = steps ?? problem.Inner.Steps;
+        // Evaluation only adapts: any method will do, and first order needs no extra buffers.
+        var adapting = new MetaProblem<T>(problem.Objective, problem.Inner with { Steps = Math.Max(n, 1) }, Hypergradient.FirstOrder,
+            Array.ConvertAll(problem.Mask, m => m != T.Zero));
+        var worker = adapting.CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
+        var scorer = problem.Objective is IClassifierObjective<T> { IsClassifier: true } classifier ? classifier : null;
+        var task = tasks.CreateTaskData();
+        var sampler = new SeededRandom((ulong)seed);
+        var losses = new double[n + 1][];
+        var accuracies = new double[scorer is null ? 0 : n + 1][];
+        for (int j = 0; j <= n; j++)
+        {
+            losses[j] = new double[taskCount];
+            if (scorer is not null) accuracies[j] = new double[taskCount];
+        }
+        var accuracyEvaluator = scorer?.CreateAccuracyEvaluator(tasks.QueryCount);
+        for (int t = 0; t < taskCount; t++)
+        {
+            tasks.Sample(sampler, task);
+            worker.Validate(task);
+            worker.Random.Reseed((ulong)seed, 0, (ulong)t + 1);
+            worker.Adapt(metaParameters, task);
+            for (int j = 0; j <= n; j++)
+            {
+                // With zero steps the "adapted" model is the (possibly head-reset) starting point θ₀.
+                losses[j][t] = double.CreateTruncating(worker.QueryLoss(j, task));
+                if (accuracyEvaluator is not null)
+                    accuracies[j][t] = double.CreateTruncating(accuracyEvaluator.Accuracy(worker.Iterate(j), task.QueryInputs, task.QueryTargets));
+            }
+        }
+        return new EvaluationResult(
+            Array.ConvertAll(losses, l => Estimate.Of(l)),
+            Array.ConvertAll(accuracies, a => Estimate.Of(a)));
+    }
+}
