@@ -68,6 +68,27 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Length of θ.</summary>
     public int ParameterCount => Objective.ParameterCount;
 
+    /// <summary>
+    /// Run head-only adaptation (ANIL, a re-solved head) on body features computed once per task, when the
+    /// adapted subset is the network's last layers and the method is Unrolled, FirstOrder or Reptile.
+    /// The meta-gradient is the same; turn it off only to compare.
+    /// </summary>
+    public bool SpecializeHeadOnly { get; init; } = true;
+
+    /// <summary>The first layer of the adapted head when the specialisation applies; null otherwise.</summary>
+    internal int? HeadStartLayer()
+    {
+        if (!SpecializeHeadOnly || Inner.ResampleSupport || Objective is not NetworkObjective<T> network) return null;
+        if (Method.Kind is not (HypergradientKind.Unrolled or HypergradientKind.FirstOrder or HypergradientKind.Reptile)) return null;
+        int start = Array.IndexOf(Mask, T.One);
+        if (start <= 0 || Array.IndexOf(Mask, T.Zero, start) >= 0) return null; // not a proper suffix
+        var segments = network.Network.Segments;
+        for (int l = 0; l < segments.Count; l++)
+            if (segments[l].Length > 0 && segments[l].Offset >= start)
+                return segments[l].Offset == start ? l : null;
+        return null;
+    }
+
     /// <summary>Length of the meta-parameter vector: θ, plus the learned step sizes for Meta-SGD.</summary>
     public int MetaParameterCount => Inner.LearnStepSizes ? 2 * ParameterCount : ParameterCount;
 

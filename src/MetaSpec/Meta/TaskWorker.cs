@@ -27,6 +27,7 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[] _adjoint, _anchorAdjoint, _direction, _gradient, _product, _temp, _cgR, _cgP;
     private readonly T[][] _supportInputs, _supportTargets; // one draw per inner step when resampling
     private readonly T[] _notMask;
+    private readonly HeadAdaptation<T>? _head;
 
     internal TaskWorker(MetaProblem<T> problem, int maxSupport, int maxQuery, ITaskDistribution<T>? resampler)
     {
@@ -62,7 +63,12 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
             _supportTargets[j] = new T[maxSupport * problem.Objective.TargetSize];
         }
         Random = new SeededRandom(0);
+        if (problem.HeadStartLayer() is int firstHeadLayer)
+            _head = new HeadAdaptation<T>((NetworkObjective<T>)problem.Objective, problem.Inner, firstHeadLayer, maxSupport, maxQuery);
     }
+
+    /// <summary>Whether this worker adapts the head alone on body features computed once per task (ANIL specialisation).</summary>
+    public bool IsHeadSpecialized => _head is not null;
 
     /// <summary>The stream this worker's randomness (resampling, ES directions) draws from; re-seed it per task.</summary>
     public SeededRandom Random { get; }
@@ -92,6 +98,11 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
         Span<T> start = _iterates[0];
         metaParameters.Slice(0, _p).CopyTo(start);
         if (_problem.Inner.ResetAdaptedToZero) TensorPrimitives.Multiply(start, _notMask, start);
+        if (_head is not null)
+        {
+            _head.Adapt(_step, _iterates, task);
+            return;
+        }
         for (int j = 0; j < _steps; j++)
         {
             if (_resampler is not null)
@@ -114,6 +125,12 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentException($"The meta-gradient needs {_problem.MetaParameterCount} values, got {metaGradient.Length}.", nameof(metaGradient));
         Adapt(metaParameters, task);
         Span<T> grad = metaGradient.Slice(0, _p);
+        if (_head is not null)
+        {
+            T loss = _head.MetaGradient(_problem.Method.Kind, _step, _iterates, task, metaGradient);
+            if (_problem.Inner.ResetAdaptedToZero) TensorPrimitives.Multiply(grad, _notMask, grad);
+            return loss;
+        }
         T queryLoss = _eval.Gradient(Adapted, task.QueryInputs, task.QueryTargets, _adjoint);
         switch (_problem.Method.Kind)
         {

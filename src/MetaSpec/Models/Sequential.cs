@@ -144,25 +144,39 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     internal T GradientCore(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets,
-        ILoss<T> loss, Span<T> gradient, Workspace<T> ws)
+        ILoss<T> loss, Span<T> gradient, Workspace<T> ws, Span<T> inputGradient = default)
     {
         ReadOnlySpan<T> output = ForwardCore(batch, parameters, inputs, ws);
-        int last = _layers.Length - 1;
-        Span<T> dy = ws.Gradient[last & 1].AsSpan(0, output.Length);
+        Span<T> dy = ws.Gradient[(_layers.Length - 1) & 1].AsSpan(0, output.Length);
         T value = loss.Forward(batch, OutputShape.Size, output, targets, dy);
+        BackwardCore(batch, parameters, inputs, dy, gradient, ws, inputGradient);
+        return value;
+    }
+
+    /// <summary>
+    /// Backpropagates <paramref name="outputGradient"/> through the activations of the last <see cref="ForwardCore"/>
+    /// on this workspace: θ̄ into <paramref name="gradient"/>, and x̄ into <paramref name="inputGradient"/> unless empty.
+    /// </summary>
+    internal void BackwardCore(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputGradient,
+        Span<T> gradient, Workspace<T> ws, Span<T> inputGradient = default)
+    {
+        int last = _layers.Length - 1;
+        Span<T> top = ws.Gradient[last & 1].AsSpan(0, batch * OutputShape.Size);
+        if (!outputGradient.Overlaps(top)) outputGradient.CopyTo(top);
         for (int l = last; l >= 0; l--)
         {
             var layer = _layers[l].Layer;
             ReadOnlySpan<T> x = l == 0 ? inputs : ws.Activations[l - 1].AsSpan(0, batch * layer.InputShape.Size);
-            Span<T> dx = l == 0 ? default : ws.Gradient[(l - 1) & 1].AsSpan(0, batch * layer.InputShape.Size);
+            Span<T> dx = l == 0 ? inputGradient : ws.Gradient[(l - 1) & 1].AsSpan(0, batch * layer.InputShape.Size);
             layer.Backward(batch, Params(parameters, l), x, ws.Activations[l].AsSpan(0, batch * layer.OutputShape.Size),
-                ws.States[l], ws.Gradient[l & 1].AsSpan(0, batch * layer.OutputShape.Size), dx, gradient.Slice(_segments[l].Offset, _segments[l].Length), ws.Scratch);
+                ws.States[l], ws.Gradient[l & 1].AsSpan(0, batch * layer.OutputShape.Size), dx,
+                gradient.Slice(_segments[l].Offset, _segments[l].Length), ws.Scratch);
         }
-        return value;
     }
 
     internal T HessianVectorProductCore(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> direction,
-        ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ILoss<T> loss, Span<T> gradient, Span<T> product, Workspace<T> ws)
+        ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ILoss<T> loss, Span<T> gradient, Span<T> product, Workspace<T> ws,
+        Span<T> inputGradientTangent = default)
     {
         // Forward, then forward tangent along θ̇ = direction (the data does not move: ẋ₀ = 0).
         ReadOnlySpan<T> output = ForwardCore(batch, parameters, inputs, ws);
@@ -193,7 +207,8 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
             ReadOnlySpan<T> gy = ws.Gradient[l & 1].AsSpan(0, outSize);
             ReadOnlySpan<T> gyDot = ws.GradientTangent[l & 1].AsSpan(0, outSize);
             Span<T> gx = l == 0 ? default : ws.Gradient[(l - 1) & 1].AsSpan(0, inSize);
-            Span<T> gxDot = l == 0 ? default : ws.GradientTangent[(l - 1) & 1].AsSpan(0, inSize);
+            // At the first layer, d/dε x̄ is the mixed derivative ∂²L/∂x∂θ·θ̇ that a body below this network needs.
+            Span<T> gxDot = l == 0 ? inputGradientTangent : ws.GradientTangent[(l - 1) & 1].AsSpan(0, inSize);
             var segment = _segments[l];
             ReadOnlySpan<T> p = Params(parameters, l), pDot = Params(direction, l);
             layer.BackwardTangent(batch, p, pDot, x, xDot, y, yDot, ws.States[l], ws.TangentStates[l], gy, gyDot,
