@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Collections;
+using System.Text;
+using System.Text.Json;
+using MetaSpec.IO;
+using MetaSpec.Layers;
+using MetaSpec.Models;
+
+namespace MetaSpec.Tests.IO;
+
+public sealed class CheckpointTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("metaspec-ckpt-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static Sequential<float> Net() => new(Shape.Vector(2),
+        new("hidden1", new Dense<float>(2, 3)), new("relu", new ReLU<float>(Shape.Vector(3))), new("head", new Dense<float>(3, 1)));
+
+    [Fact]
+    public void Round_trip_restores_every_parameter_and_step_size()
+    {
+        var net = Net();
+        var theta = net.CreateParameters(1);
+        var meta = theta.Concat(Enumerable.Range(0, theta.Length).Select(i => 0.01f * i)).ToArray();
+        string path = Path.Combine(_dir, "m.safetensors");
+        Checkpoint.Save(path, net, meta);
+        Assert.Equal(meta, Checkpoint.Load(path, net, withStepSizes: true));
+        Assert.Contains("step sizes", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, net)).Message);
+    }
+
+    [Fact]
+    public void File_layout_follows_the_safetensors_specification()
+    {
+        var net = Net();
+        var theta = net.CreateParameters(2);
+        string path = Path.Combine(_dir, "layout.safetensors");
+        Checkpoint.Save(path, net, theta, new Dictionary<string, string> { ["spec"] = "test" });
+
+        // Parse by hand: u64 LE header length, JSON header, data buffer; offsets half-open into the buffer.
+        byte[] bytes = File.ReadAllBytes(path);
+        long n = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.Equal(0, (8 + n) % 8); // data 8-byte aligned
+        using var header = JsonDocument.Parse(Encoding.UTF8.GetString(bytes, 8, (int)n).TrimEnd(' '));
+        var root = header.RootElement;
+        Assert.Equal("test", root.GetProperty("__metadata__").GetProperty("spec").GetString());
+        Assert.Equal(Checkpoint.Format, root.GetProperty("__metadata__").GetProperty("format").GetString());
+        var w = root.GetProperty("hidden1.weight");
+        Assert.Equal("F32", w.GetProperty("dtype").GetString());
+        Assert.Equal([3L, 2L], w.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()));
+        var offsets = root.GetProperty("head.bias").GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        Assert.Equal(bytes.Length - 8 - n, offsets[1]); // last tensor ends the file
+        int dataStart = 8 + (int)n;
+        float lastBias = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(dataStart + (int)offsets[0]));
+        Assert.Equal(theta[^1], lastBias);
+        long firstBegin = w.GetProperty("data_offsets")[0].GetInt64();
+        Assert.Equal(theta[0], BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(dataStart + (int)firstBegin)));
+    }
+
+    [Fact]
+    public void A_failed_save_leaves_the_existing_checkpoint_intact_and_no_temporary_file()
+    {
+        var net = Net();
+        string path = Path.Combine(_dir, "keep.safetensors");
+        var good = net.CreateParameters(3);
+        Checkpoint.Save(path, net, good);
+        byte[] before = File.ReadAllBytes(path);
+
+        var tensors = new FailingList(SafeTensors.Load(path).Tensors);
+        Assert.Throws<IOException>(() => SafeTensors.Save(path, tensors));
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void Malformed_files_are_rejected_with_the_file_and_the_problem_named()
+    {
+        var net = Net();
+        string path = Path.Combine(_dir, "ok.safetensors");
+        Checkpoint.Save(path, net, net.CreateParameters(4));
+        byte[] ok = File.ReadAllBytes(path);
+
+        string Write(string name, byte[] content)
+        {
+            string p = Path.Combine(_dir, name);
+            File.WriteAllBytes(p, content);
+            return p;
+        }
+        void Rejects(string file, string fragment)
+        {
+            var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(file, net));
+            Assert.Contains(file, e.Message);
+            Assert.Contains(fragment, e.Message);
+        }
+
+        Rejects(Write("short.safetensors", ok[..5]), "too short");
+        Rejects(Write("truncated.safetensors", ok[..^4]), "truncated");
+        var huge = (byte[])ok.Clone();
+        BinaryPrimitives.WriteUInt64LittleEndian(huge, 1UL << 40);
+        Rejects(Write("length.safetensors", huge), "header claims");
+        var json = (byte[])ok.Clone();
+        json[8] = (byte)'[';
+        Rejects(Write("json.safetensors", json), "JSON");
+        Rejects(Write("dtype.safetensors", Encoding.UTF8.GetBytes(Encoding.Latin1.GetString(ok).Replace("\"F32\"", "\"I32\""))), "dtype I32");
+
+        var other = new Sequential<float>(Shape.Vector(2), new NamedLayer<float>("hidden1", new Dense<float>(2, 4)));
+        string otherPath = Path.Combine(_dir, "other.safetensors");
+        Checkpoint.Save(otherPath, other, other.CreateParameters(1));
+        var shape = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(otherPath, net));
+        Assert.Contains("hidden1.weight", shape.Message);
+        Assert.Contains("[4, 2]", shape.Message);
+        Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(Path.Combine(_dir, "missing.safetensors"), net));
+    }
+
+    [Fact]
+    public void Double_precision_parameters_round_trip_exactly()
+    {
+        var net = new Sequential<double>(Shape.Vector(2), new NamedLayer<double>("head", new Dense<double>(2, 2)));
+        var theta = net.CreateParameters(5);
+        theta[0] = Math.PI;
+        string path = Path.Combine(_dir, "f64.safetensors");
+        Checkpoint.Save(path, net, theta);
+        Assert.Equal("F64", SafeTensors.Load(path).Tensors[0].DType);
+        Assert.Equal(theta, Checkpoint.Load(path, net));
+    }
+
+    /// <summary>A tensor list whose second enumeration (the write phase) fails, as a full disk would.</summary>
+    private sealed class FailingList(IReadOnlyList<SafeTensor> inner) : IReadOnlyList<SafeTensor>
+    {
+        private int _enumerations;
+        public SafeTensor this[int index] => inner[index];
+        public int Count => inner.Count;
+        public IEnumerator<SafeTensor> GetEnumerator() =>
+            ++_enumerations > 1 ? throw new IOException("disk full (simulated)") : inner.GetEnumerator();
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
