@@ -1,0 +1,70 @@
+using MetaSpec.Generators.Spec;
+using Microsoft.CodeAnalysis;
+
+namespace MetaSpec.Generators;
+
+/// <summary>
+/// The generator's diagnostics: only what stops generation. IDs are stable (MSPEC1xx; the analyzers use
+/// MSPEC0xx); each has a page docs/diagnostics/ID.md with an example and the fix.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "MetaSpec.Generator";
+
+    /// <summary>Help pages live in the repository next to the code, one per ID.</summary>
+    private const string HelpLinkRoot = "docs/diagnostics/";
+
+    public static readonly DiagnosticDescriptor NotPartial = Create("MSPEC101",
+        "Spec class must be partial and non-generic",
+        "'{0}' {1}: MetaSpec generates members into it, so it (and every type containing it) must be a non-generic partial type");
+
+    public static readonly DiagnosticDescriptor NonConstantLayerArgument = Create("MSPEC102",
+        "Layer argument is not a compile-time constant",
+        "Argument '{1}' of layer '{0}' is not a compile-time constant: layer shapes are computed when the code is generated");
+
+    public static readonly DiagnosticDescriptor UnknownLayerType = Create("MSPEC103",
+        "Model field is not a layer declaration",
+        "Field '{0}' of type '{1}' is not a layer: every instance field of a [MetaModel] class must be a Dense, Conv2d, BatchNorm2d, MaxPool2d or Flatten declaration");
+
+    public static readonly DiagnosticDescriptor LayerNotCreated = Create("MSPEC104",
+        "Layer field is not created with new(...)",
+        "Layer '{0}' must be initialised with 'new {1}(...)' and constant arguments, so that its shape is known when the code is generated");
+
+    public static readonly DiagnosticDescriptor InvalidLayout = Create("MSPEC105",
+        "Model layers cannot be laid out",
+        "Model '{0}' cannot be laid out: {1}");
+
+    public static readonly DiagnosticDescriptor InvalidModel = Create("MSPEC106",
+        "Meta-learner has no valid model",
+        "The model of meta-learner '{0}', '{1}', is not a [MetaModel] class");
+
+    public static readonly DiagnosticDescriptor MissingInnerProblem = Create("MSPEC107",
+        "Meta-learner lacks [InnerProblem]",
+        "Meta-learner '{0}' needs an [InnerProblem(...)] attribute: it says how the model adapts to a task");
+
+    public static readonly DiagnosticDescriptor MissingOuterProblem = Create("MSPEC108",
+        "Meta-learner lacks [OuterProblem]",
+        "Meta-learner '{0}' needs an [OuterProblem(...)] attribute: it says how the meta-parameters are trained");
+
+    public static DiagnosticDescriptor For(SpecProblemKind kind) => kind switch
+    {
+        SpecProblemKind.NotPartial => NotPartial,
+        SpecProblemKind.NonConstantLayerArgument => NonConstantLayerArgument,
+        SpecProblemKind.UnknownLayerType => UnknownLayerType,
+        SpecProblemKind.LayerNotCreated => LayerNotCreated,
+        SpecProblemKind.InvalidLayout => InvalidLayout,
+        SpecProblemKind.InvalidModel => InvalidModel,
+        SpecProblemKind.MissingInnerProblem => MissingInnerProblem,
+        _ => MissingOuterProblem,
+    };
+
+    public static Diagnostic ToDiagnostic(SpecProblem problem)
+    {
+        var arguments = new object[problem.Arguments.Count];
+        for (int i = 0; i < arguments.Length; i++) arguments[i] = problem.Arguments[i];
+        return Diagnostic.Create(For(problem.Kind), problem.Location?.ToLocation(), arguments);
+    }
+
+    private static DiagnosticDescriptor Create(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkRoot + id + ".md");
+}

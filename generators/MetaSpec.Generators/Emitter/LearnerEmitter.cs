@@ -1,0 +1,166 @@
+using System.Linq;
+using MetaSpec.Generators.Spec;
+using static MetaSpec.Generators.Emitter.Literals;
+
+namespace MetaSpec.Generators.Emitter;
+
+/// <summary>
+/// Emits a [MetaLearner] class's half: the declared settings as constants and runtime objects, factories
+/// binding the model to the engine (<c>MetaProblem.ForNetwork</c>, the optimiser, the trainer options), and
+/// the user API, which forwards to <c>NetworkLearner&lt;float&gt;</c>: the algorithms live in the runtime.
+/// </summary>
+internal static class LearnerEmitter
+{
+    public static string Emit(LearnerSpec learner)
+    {
+        var writer = new SourceWriter();
+        int braces = EmitterCommon.Open(writer, learner.Type);
+        string name = learner.Type.Name;
+        string model = learner.Model.Type.GlobalName;
+        var inner = learner.Inner;
+        var outer = learner.Outer;
+        var method = learner.Hypergradient;
+        string adaptedList = learner.AdaptedLayers.Count == 0
+            ? "global::System.Array.Empty<string>()"
+            : "new string[] { " + string.Join(", ", learner.AdaptedLayers.Select(String)) + " }";
+        string adaptedArguments = string.Concat(learner.AdaptedLayers.Select(a => ", " + String(a)));
+        string adaptedText = learner.AdaptedLayers.Count == 0 ? "every layer" : string.Join(", ", learner.AdaptedLayers);
+
+        writer.WriteLine($"/// <summary>Meta-learner of <see cref=\"{model}\"/>: {Enum("", method.Method).TrimStart('.')} hypergradient, adapting {adaptedText}.</summary>");
+        using (writer.Open($"partial class {name}"))
+        {
+            writer.WriteLine($$"""
+                /// <summary>Length of θ, the model's parameters.</summary>
+                public const int ParameterCount = {{Int(learner.Model.ParameterCount)}};
+
+                /// <summary>Length of the meta-parameters: θ{{(inner.LearnStepSizes ? ", then one learned step size per parameter (Meta-SGD)" : "")}}.</summary>
+                public const int MetaParameterCount = {{Int(learner.MetaParameterCount)}};
+
+                /// <summary>Inner gradient steps N.</summary>
+                public const int InnerSteps = {{Int(inner.Steps)}};
+
+                /// <summary>Inner step size α{{(inner.LearnStepSizes ? " (the initial value of every learned step size)" : "")}}.</summary>
+                public const double InnerStepSize = {{Double(inner.StepSize)}};
+
+                /// <summary>Declared smoothness L of the task loss (0: not declared).</summary>
+                public const double Smoothness = {{Double(inner.Smoothness)}};
+
+                /// <summary>Tasks per meta-batch.</summary>
+                public const int TaskBatch = {{Int(outer.TaskBatch)}};
+
+                /// <summary>Outer learning rate.</summary>
+                public const double OuterLearningRate = {{Double(outer.LearningRate)}};
+
+                /// <summary>The inner loop declared by [InnerProblem].</summary>
+                public static global::MetaSpec.Meta.InnerLoop InnerLoop { get; } = new()
+                {
+                    Steps = {{Int(inner.Steps)}},
+                    StepSize = {{Double(inner.StepSize)}},
+                    Proximal = {{Double(inner.Proximal)}},
+                    ResampleSupport = {{Bool(inner.ResampleSupport)}},
+                    LearnStepSizes = {{Bool(inner.LearnStepSizes)}},
+                    ResetAdaptedToZero = {{Bool(inner.ResetAdaptedToZero)}},
+                };
+
+                /// <summary>The hypergradient method declared by [Hypergradient] (Unrolled when absent).</summary>
+                public static global::MetaSpec.Meta.Hypergradient Hypergradient { get; } = new()
+                {
+                    Kind = {{Enum("global::MetaSpec.Meta.HypergradientKind", method.Method)}},
+                    Solver = {{Enum("global::MetaSpec.Meta.ImplicitSolver", method.Solver)}},
+                    Iterations = {{Int(method.Iterations)}},
+                    NeumannStep = {{Double(method.NeumannStep)}},
+                    FiniteDifferenceStep = {{Double(method.FiniteDifferenceStep)}},
+                    Directions = {{Int(method.Directions)}},
+                    Smoothing = {{Double(method.Smoothing)}},
+                };
+
+                /// <summary>The task loss, on support and query sets.</summary>
+                public static global::MetaSpec.Losses.ILoss<float> Loss => {{LossExpression(inner.Loss)}};
+
+                /// <summary>The layers marked [Adapt]; empty when every layer adapts.</summary>
+                public static global::System.Collections.Generic.IReadOnlyList<string> AdaptedLayers { get; } = {{adaptedList}};
+
+                /// <summary>The meta-learning problem on <paramref name="network"/> (a network of <see cref="{{model}}"/>).</summary>
+                public static global::MetaSpec.Meta.MetaProblem<float> CreateProblem(global::MetaSpec.Models.Sequential<float> network) =>
+                    global::MetaSpec.Meta.MetaProblem<float>.ForNetwork(network, Loss, InnerLoop, Hypergradient{{adaptedArguments}});
+
+                /// <summary>The outer optimiser declared by [OuterProblem].</summary>
+                public static global::MetaSpec.Optimizers.IOptimizer<float> CreateOptimizer() =>
+                    {{OptimizerExpression(outer)}};
+
+                /// <summary>Trainer settings declared by [OuterProblem], with the given task seed and threads (all cores when null).</summary>
+                public static global::MetaSpec.Meta.TrainerOptions CreateTrainerOptions(int seed = 0, int? threads = null) => new()
+                {
+                    TaskBatch = {{Int(outer.TaskBatch)}},
+                    ClipGradientNorm = {{Double(outer.ClipGradientNorm)}},
+                    Seed = seed,
+                    Threads = threads ?? global::System.Environment.ProcessorCount,
+                };
+
+                private readonly global::MetaSpec.Meta.NetworkLearner<float> _metaLearner;
+
+                /// <summary>A learner whose θ is PyTorch's default initialisation drawn from <paramref name="seed"/>.</summary>
+                public {{name}}(int seed = 0)
+                {
+                    var network = {{model}}.CreateNetwork();
+                    _metaLearner = new global::MetaSpec.Meta.NetworkLearner<float>(network, CreateProblem(network), CreateOptimizer(), CreateTrainerOptions(seed), seed);
+                }
+
+                /// <summary>The meta-parameters, live (θ, then Meta-SGD's step sizes): writes change the learner.</summary>
+                public float[] MetaParameters => _metaLearner.MetaParameters;
+
+                /// <summary>θ, the meta-learned initialisation.</summary>
+                public global::System.ReadOnlySpan<float> Parameters => _metaLearner.Parameters;
+
+                /// <summary>Meta-iterations completed.</summary>
+                public long Iterations => _metaLearner.Iterations;
+
+                /// <summary>The runtime network, problem and optimiser behind this learner.</summary>
+                public global::MetaSpec.Meta.NetworkLearner<float> Engine => _metaLearner;
+
+                /// <summary>
+                /// Meta-trains for <paramref name="iterations"/> meta-batches of {{Int(outer.TaskBatch)}} tasks, reporting every step to
+                /// <paramref name="progress"/>, on <paramref name="threads"/> threads (all cores when null; results do not depend on it).
+                /// </summary>
+                public void Train(global::MetaSpec.Tasks.ITaskDistribution<float> tasks, int iterations, global::System.Action<global::MetaSpec.Meta.MetaStep>? progress = null,
+                    int? threads = null, global::System.Threading.CancellationToken cancellation = default) =>
+                    _metaLearner.Train(tasks, iterations, progress, threads, cancellation);
+
+                /// <summary>Adapts to one task's support set with {{Int(inner.Steps)}} inner step(s) (or <paramref name="steps"/>) and returns the adapted model.</summary>
+                public global::MetaSpec.Meta.AdaptedNetwork<float> Adapt(global::System.ReadOnlySpan<float> supportInputs, global::System.ReadOnlySpan<float> supportTargets, int? steps = null) =>
+                    _metaLearner.Adapt(supportInputs, supportTargets, steps);
+
+                /// <summary>Mean query loss (and accuracy for classifiers) with 95% intervals after 0 … N inner steps on <paramref name="taskCount"/> held-out tasks.</summary>
+                public global::MetaSpec.Meta.EvaluationResult Evaluate(global::MetaSpec.Tasks.ITaskDistribution<float> tasks, int taskCount, int? steps = null, int seed = 0) =>
+                    _metaLearner.Evaluate(tasks, taskCount, steps, seed);
+
+                /// <summary>Saves the meta-parameters to a safetensors file, atomically.</summary>
+                public void Save(string path) => _metaLearner.Save(path, {{String(learner.Type.NestedName)}});
+
+                /// <summary>A learner with the meta-parameters saved at <paramref name="path"/>.</summary>
+                public static {{name}} Load(string path)
+                {
+                    var learner = new {{name}}();
+                    learner._metaLearner.Load(path);
+                    return learner;
+                }
+                """);
+        }
+        EmitterCommon.Close(writer, braces);
+        return writer.ToString();
+    }
+
+    private static string LossExpression(EnumValue loss) => loss.Name switch
+    {
+        "MeanSquaredError" => "global::MetaSpec.Losses.MeanSquaredError<float>.Instance",
+        "CrossEntropy" => "global::MetaSpec.Losses.SoftmaxCrossEntropy<float>.Instance",
+        _ => $"throw new global::System.NotSupportedException(\"Unknown loss {Int(loss.Value)}.\")",
+    };
+
+    private static string OptimizerExpression(OuterSpec outer) => outer.Optimizer.Name switch
+    {
+        "Sgd" => $"new global::MetaSpec.Optimizers.Sgd<float>(MetaParameterCount, learningRate: {Double(outer.LearningRate)}, momentum: {Double(outer.Momentum)})",
+        "Adam" => $"new global::MetaSpec.Optimizers.Adam<float>(MetaParameterCount, learningRate: {Double(outer.LearningRate)})",
+        _ => $"throw new global::System.NotSupportedException(\"Unknown optimizer {Int(outer.Optimizer.Value)}.\")",
+    };
+}

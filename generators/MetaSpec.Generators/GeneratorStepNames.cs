@@ -1,0 +1,14 @@
+namespace MetaSpec.Generators;
+
+/// <summary>Names of the pipeline steps, for <c>WithTrackingName</c> and the caching tests.</summary>
+internal static class GeneratorStepNames
+{
+    public const string ModelRead = nameof(ModelRead);
+    public const string Models = nameof(Models);
+    public const string ModelProblems = nameof(ModelProblems);
+    public const string LearnerRead = nameof(LearnerRead);
+    public const string Learners = nameof(Learners);
+    public const string LearnerProblems = nameof(LearnerProblems);
+
+    public static readonly string[] All = [ModelRead, Models, ModelProblems, LearnerRead, Learners, LearnerProblems];
+}

@@ -1,0 +1,57 @@
+using MetaSpec.Generators.Emitter;
+using MetaSpec.Generators.Spec;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace MetaSpec.Generators;
+
+/// <summary>
+/// The MetaSpec source generator: [MetaModel] classes get their layout constants and network factory,
+/// [MetaLearner] classes their trainer. Pipeline: attribute → equatable spec (Spec/) → emitter (Emitter/);
+/// problems travel as data and are reported on their own output, so they never invalidate the sources.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class MetaSpecGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var modelReads = context.SyntaxProvider.ForAttributeWithMetadataName(
+                SpecNames.MetaModelAttribute,
+                static (node, _) => node is TypeDeclarationSyntax,
+                static (ctx, cancellation) => ModelReader.Read((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, cancellation))
+            .WithTrackingName(GeneratorStepNames.ModelRead);
+        var models = modelReads
+            .Where(static r => r.Model is not null)
+            .Select(static (r, _) => r.Model!)
+            .WithTrackingName(GeneratorStepNames.Models);
+        var modelProblems = modelReads
+            .Select(static (r, _) => r.Problems)
+            .WithTrackingName(GeneratorStepNames.ModelProblems);
+
+        var learnerReads = context.SyntaxProvider.ForAttributeWithMetadataName(
+                SpecNames.MetaLearnerAttribute,
+                static (node, _) => node is TypeDeclarationSyntax,
+                static (ctx, cancellation) => LearnerReader.Read((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, cancellation))
+            .WithTrackingName(GeneratorStepNames.LearnerRead);
+        var learners = learnerReads
+            .Where(static r => r.Learner is not null)
+            .Select(static (r, _) => r.Learner!)
+            .WithTrackingName(GeneratorStepNames.Learners);
+        var learnerProblems = learnerReads
+            .Select(static (r, _) => r.Problems)
+            .WithTrackingName(GeneratorStepNames.LearnerProblems);
+
+        context.RegisterSourceOutput(models, static (spc, model) =>
+            spc.AddSource(EmitterCommon.HintName(model.Type), ModelEmitter.Emit(model)));
+        context.RegisterSourceOutput(learners, static (spc, learner) =>
+            spc.AddSource(EmitterCommon.HintName(learner.Type), LearnerEmitter.Emit(learner)));
+        context.RegisterSourceOutput(modelProblems, static (spc, problems) => Report(spc, problems));
+        context.RegisterSourceOutput(learnerProblems, static (spc, problems) => Report(spc, problems));
+    }
+
+    private static void Report(SourceProductionContext context, EquatableArray<SpecProblem> problems)
+    {
+        foreach (var problem in problems) context.ReportDiagnostic(DiagnosticDescriptors.ToDiagnostic(problem));
+    }
+}

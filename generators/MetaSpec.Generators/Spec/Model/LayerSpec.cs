@@ -1,0 +1,72 @@
+namespace MetaSpec.Generators.Spec;
+
+/// <summary>The layer declarations of the DSL (MetaSpec.Dense, …).</summary>
+internal enum LayerKind
+{
+    Dense,
+    Conv2d,
+    BatchNorm2d,
+    MaxPool2d,
+    Flatten,
+}
+
+/// <summary>The DSL's activations (MetaSpec.Activation), by the same names and values.</summary>
+internal enum ActivationKind
+{
+    None,
+    ReLU,
+    LeakyReLU,
+    Tanh,
+    Sigmoid,
+}
+
+/// <summary>
+/// One layer field as declared: its arguments with defaults filled in, before shapes are known.
+/// Arguments a layer kind does not take keep their defaults (0, true, None).
+/// </summary>
+/// <param name="Name">The field name; it names the layer's tensors (<c>hidden1.weight</c>).</param>
+/// <param name="Kind">The declaration type.</param>
+/// <param name="Adapted">Whether the field carries [Adapt].</param>
+/// <param name="Units">Dense outputs or Conv2d output channels.</param>
+/// <param name="KernelSize">Conv2d or MaxPool2d window side.</param>
+/// <param name="Stride">Conv2d or MaxPool2d stride (MaxPool2d's 0 already resolved to the window).</param>
+/// <param name="Padding">Conv2d zero padding.</param>
+/// <param name="Bias">Dense bias.</param>
+/// <param name="Epsilon">BatchNorm2d ε.</param>
+/// <param name="Activation">The activation after the layer.</param>
+/// <param name="Location">The field's declarator, for diagnostics.</param>
+internal sealed record LayerSpec(
+    string Name,
+    LayerKind Kind,
+    bool Adapted,
+    int Units,
+    int KernelSize,
+    int Stride,
+    int Padding,
+    bool Bias,
+    double Epsilon,
+    ActivationKind Activation,
+    LocationInfo? Location);
+
+/// <summary>One named tensor of θ, e.g. <c>hidden1.weight</c> [40, 1] at its absolute offset.</summary>
+internal sealed record TensorSpec(string Name, int Offset, EquatableArray<int> Dimensions)
+{
+    public int Length
+    {
+        get
+        {
+            int n = 1;
+            foreach (int d in Dimensions) n *= d;
+            return n;
+        }
+    }
+}
+
+/// <summary>A declared layer placed in the network: its shapes and its segment of θ.</summary>
+internal sealed record PlacedLayer(
+    LayerSpec Layer,
+    SampleShape Input,
+    SampleShape Output,
+    int ParameterOffset,
+    int ParameterCount,
+    EquatableArray<TensorSpec> Tensors);

@@ -1,0 +1,23 @@
+namespace MetaSpec.Generators.Spec;
+
+/// <summary>A type to extend with a partial declaration: where it lives and how to reopen it.</summary>
+/// <param name="Namespace">Containing namespace, or null for the global namespace.</param>
+/// <param name="Name">The type's name.</param>
+/// <param name="ContainingTypes">Enclosing types, outermost first, as "keyword Name" (e.g. "partial class Outer").</param>
+internal sealed record TypeSpec(string? Namespace, string Name, EquatableArray<string> ContainingTypes)
+{
+    /// <summary>The name with enclosing types, for hint names and messages: <c>Outer.Inner</c>.</summary>
+    public string NestedName
+    {
+        get
+        {
+            var parts = new System.Collections.Generic.List<string>();
+            foreach (string declaration in ContainingTypes) parts.Add(declaration.Substring(declaration.LastIndexOf(' ') + 1));
+            parts.Add(Name);
+            return string.Join(".", parts);
+        }
+    }
+
+    /// <summary>A fully qualified reference, <c>global::Demo.Outer.Inner</c>.</summary>
+    public string GlobalName => "global::" + (Namespace is null ? "" : Namespace + ".") + NestedName;
+}

@@ -1,0 +1,13 @@
+namespace MetaSpec.Generators.Spec;
+
+/// <summary>Metadata names of the DSL's types in the MetaSpec runtime.</summary>
+internal static class SpecNames
+{
+    public const string MetaModelAttribute = "MetaSpec.MetaModelAttribute";
+    public const string MetaLearnerAttribute = "MetaSpec.MetaLearnerAttribute";
+    public const string InnerProblemAttribute = "MetaSpec.InnerProblemAttribute";
+    public const string OuterProblemAttribute = "MetaSpec.OuterProblemAttribute";
+    public const string HypergradientAttribute = "MetaSpec.HypergradientAttribute";
+    public const string AdaptAttribute = "MetaSpec.AdaptAttribute";
+    public const string Namespace = "MetaSpec";
+}
