@@ -43,8 +43,10 @@ public static class MetaEvaluator
         ArgumentNullException.ThrowIfNull(tasks);
         if (taskCount < 1) throw new ArgumentOutOfRangeException(nameof(taskCount), taskCount, "Evaluation needs at least one task.");
         int n = steps ?? problem.Inner.Steps;
-        // Evaluation only adapts: any method will do, and first order needs no extra buffers.
-        var adapting = new MetaProblem<T>(problem.Objective, problem.Inner with { Steps = Math.Max(n, 1) }, Hypergradient.FirstOrder,
+        // Evaluation only adapts: any method will do, and first order needs no extra buffers; but learned step
+        // sizes (Meta-SGD) are only valid with the problem's own method, so keep it then.
+        var method = problem.Inner.LearnStepSizes ? problem.Method : Hypergradient.FirstOrder;
+        var adapting = new MetaProblem<T>(problem.Objective, problem.Inner with { Steps = Math.Max(n, 1) }, method,
             Array.ConvertAll(problem.Mask, m => m != T.Zero));
         var worker = adapting.CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
         var scorer = problem.Objective is IClassifierObjective<T> { IsClassifier: true } classifier ? classifier : null;

@@ -1,0 +1,226 @@
+using MetaSpec.Generators.Tests.Specs;
+using MetaSpec.Generators.Tests.Support;
+using MetaSpec.Layers;
+using MetaSpec.Losses;
+using MetaSpec.Meta;
+using MetaSpec.Models;
+using MetaSpec.Optimizers;
+using MetaSpec.Tasks;
+
+namespace MetaSpec.Generators.Tests;
+
+/// <summary>
+/// The learners generated from Specs/ (compiled by the real generator, as a user's project would be) run,
+/// and equal the runtime's reference path built by hand with <see cref="MetaProblem{T}.ForNetwork"/>.
+/// </summary>
+/// <remarks>
+/// Equality is exact, bit for bit: the generated code builds the same network, problem, optimiser and
+/// trainer options and calls the same engine, whose task sums run in a fixed order on any number of
+/// threads. Any difference would mean a setting was mistranslated, so no tolerance is allowed.
+/// </remarks>
+public sealed class GeneratedTrainerTests
+{
+    private const int Seed = 11;
+    private const int Iterations = 3;
+
+    /// <summary>A generated learner and the same problem assembled by hand from the runtime's parts.</summary>
+    public sealed record Case(
+        string Name,
+        Func<int, IGeneratedLearner> Create,
+        Func<Sequential<float>> Network,
+        ILoss<float> Loss,
+        InnerLoop Inner,
+        Hypergradient Method,
+        string[] Adapted,
+        Func<int, IOptimizer<float>> Optimizer,
+        TrainerOptions Options,
+        Func<ITaskDistribution<float>> Tasks)
+    {
+        public override string ToString() => Name;
+    }
+
+    /// <summary>What the tests need of a generated learner, wrapped so the cases can share one test body.</summary>
+    public interface IGeneratedLearner
+    {
+        float[] MetaParameters { get; }
+        long Iterations { get; }
+        void Train(ITaskDistribution<float> tasks, int iterations, Action<MetaStep>? progress = null, int? threads = null);
+        AdaptedNetwork<float> Adapt(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets);
+        EvaluationResult Evaluate(ITaskDistribution<float> tasks, int taskCount, int seed);
+        void Save(string path);
+        IGeneratedLearner Load(string path);
+        IReadOnlyList<NamedTensor> Tensors { get; }
+        int ParameterCount { get; }
+    }
+
+    private sealed class Wrap<TLearner>(TLearner learner, Func<TLearner, NetworkLearner<float>> engine, Func<string, TLearner> load,
+        IReadOnlyList<NamedTensor> tensors, int parameterCount) : IGeneratedLearner
+    {
+        public float[] MetaParameters => engine(learner).MetaParameters;
+        public long Iterations => engine(learner).Iterations;
+        public void Train(ITaskDistribution<float> tasks, int iterations, Action<MetaStep>? progress, int? threads) =>
+            engine(learner).Train(tasks, iterations, progress, threads);
+        public AdaptedNetwork<float> Adapt(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets) => engine(learner).Adapt(inputs, targets);
+        public EvaluationResult Evaluate(ITaskDistribution<float> tasks, int taskCount, int seed) => engine(learner).Evaluate(tasks, taskCount, null, seed);
+        public void Save(string path) => engine(learner).Save(path);
+        public IGeneratedLearner Load(string path) => new Wrap<TLearner>(load(path), engine, load, tensors, parameterCount);
+        public IReadOnlyList<NamedTensor> Tensors => tensors;
+        public int ParameterCount => parameterCount;
+    }
+
+    private static NamedLayer<float> Linear(string name, int inputs, int outputs, bool bias = true) => new(name, new Dense<float>(inputs, outputs, bias));
+    private static NamedLayer<float> Act(string name, ILayer<float> layer) => new(name, layer);
+    private static Shape V(int n) => Shape.Vector(n);
+
+    private static Sequential<float> SineMlp() => new(V(1),
+        Linear("hidden1", 1, 40), Act("hidden1_relu", new ReLU<float>(V(40))),
+        Linear("hidden2", 40, 40), Act("hidden2_relu", new ReLU<float>(V(40))),
+        Linear("head", 40, 1));
+
+    private static Sequential<float> PointMlp() => new(V(4),
+        Linear("hidden", 4, 16), Act("hidden_relu", new ReLU<float>(V(16))), Linear("scores", 16, 3));
+
+    public static TheoryData<Case> Cases() =>
+    [
+        new Case("MAML", s => new Wrap<SineMaml>(new SineMaml(s), l => l.Engine, SineMaml.Load, SineNet.Tensors, SineMaml.ParameterCount),
+            SineMlp, MeanSquaredError<float>.Instance, new InnerLoop { Steps = 5, StepSize = 0.01 }, Hypergradient.Unrolled, [],
+            p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 25 }, () => new SineTasks(10)),
+        new Case("ANIL", s => new Wrap<SineAnil>(new SineAnil(s), l => l.Engine, SineAnil.Load, AnilSineNet.Tensors, SineAnil.ParameterCount),
+            SineMlp, MeanSquaredError<float>.Instance, new InnerLoop { Steps = 3, StepSize = 0.05 }, Hypergradient.Unrolled, ["head"],
+            p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 8 }, () => new SineTasks(10)),
+        new Case("Meta-SGD", s => new Wrap<SineMetaSgd>(new SineMetaSgd(s), l => l.Engine, SineMetaSgd.Load, TanhNet.Tensors, SineMetaSgd.ParameterCount),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 32), Act("hidden_tanh", new Tanh<float>(V(32))), Linear("output", 32, 1)),
+            MeanSquaredError<float>.Instance, new InnerLoop { Steps = 1, StepSize = 0.02, LearnStepSizes = true }, Hypergradient.Unrolled, [],
+            p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 6 }, () => new SineTasks(10)),
+        new Case("iMAML", s => new Wrap<SineImaml>(new SineImaml(s), l => l.Engine, SineImaml.Load, SigmoidNet.Tensors, SineImaml.ParameterCount),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 24), Act("hidden_sigmoid", new Sigmoid<float>(V(24))), Linear("output", 24, 1)),
+            MeanSquaredError<float>.Instance, new InnerLoop { Steps = 10, StepSize = 0.02, Proximal = 2 },
+            new Hypergradient { Kind = HypergradientKind.Implicit, Solver = ImplicitSolver.ConjugateGradient, Iterations = 5 }, [],
+            p => new Sgd<float>(p, 0.01, momentum: 0.9), new TrainerOptions { TaskBatch = 4 }, () => new SineTasks(10)),
+        new Case("Reptile", s => new Wrap<SineReptile>(new SineReptile(s), l => l.Engine, SineReptile.Load, LeakyNet.Tensors, SineReptile.ParameterCount),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 64), Act("hidden_leakyrelu", new LeakyReLU<float>(V(64))), Linear("output", 64, 1, bias: false)),
+            MeanSquaredError<float>.Instance, new InnerLoop { Steps = 8, StepSize = 0.02, ResampleSupport = true }, Hypergradient.Reptile, [],
+            p => new Sgd<float>(p, 0.1), new TrainerOptions { TaskBatch = 5 }, () => new SineTasks(10)),
+        new Case("Shared embedding (ESJ)", s => new Wrap<SineSharedEmbedding>(new SineSharedEmbedding(s), l => l.Engine, SineSharedEmbedding.Load, EmbeddingNet.Tensors, SineSharedEmbedding.ParameterCount),
+            () => new Sequential<float>(V(1), Linear("embedding", 1, 32), Act("embedding_tanh", new Tanh<float>(V(32))), Linear("head", 32, 1)),
+            MeanSquaredError<float>.Instance, new InnerLoop { Steps = 10, StepSize = 0.1, Proximal = 0.1, ResetAdaptedToZero = true },
+            new Hypergradient { Kind = HypergradientKind.EvolutionStrategies, Directions = 8, Smoothing = 0.01 }, ["head"],
+            p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 4, ClipGradientNorm = 10 }, () => new SineTasks(10)),
+        new Case("FOMAML", s => new Wrap<Classifiers.PointFomaml>(new Classifiers.PointFomaml(s), l => l.Engine, Classifiers.PointFomaml.Load, Classifiers.PointNet.Tensors, Classifiers.PointFomaml.ParameterCount),
+            PointMlp, SoftmaxCrossEntropy<float>.Instance, new InnerLoop { Steps = 2, StepSize = 0.1 }, Hypergradient.FirstOrder, [],
+            p => new Adam<float>(p, 0.003), new TrainerOptions { TaskBatch = 4 }, () => new PointTasks(2)),
+        new Case("HF-MAML", s => new Wrap<Classifiers.PointHessianFree>(new Classifiers.PointHessianFree(s), l => l.Engine, Classifiers.PointHessianFree.Load, Classifiers.PointNet.Tensors, Classifiers.PointHessianFree.ParameterCount),
+            PointMlp, SoftmaxCrossEntropy<float>.Instance, new InnerLoop { Steps = 2, StepSize = 0.1 },
+            new Hypergradient { Kind = HypergradientKind.HessianFree, FiniteDifferenceStep = 0.001 }, [],
+            p => new Adam<float>(p, 0.003), new TrainerOptions { TaskBatch = 4 }, () => new PointTasks(2)),
+    ];
+
+    private static (Sequential<float> Network, MetaProblem<float> Problem, float[] Meta) Reference(Case c)
+    {
+        var network = c.Network();
+        var problem = MetaProblem<float>.ForNetwork(network, c.Loss, c.Inner, c.Method, c.Adapted);
+        return (network, problem, problem.CreateMetaParameters(network.CreateParameters(Seed)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Layout_constants_equal_the_runtime_network(Case c)
+    {
+        var learner = c.Create(Seed);
+        var network = c.Network();
+        Assert.Equal(network.ParameterCount, learner.ParameterCount);
+        Assert.Equal(network.Tensors.Select(t => (t.Name, t.Offset, string.Join("x", t.Dimensions))),
+            learner.Tensors.Select(t => (t.Name, t.Offset, string.Join("x", t.Dimensions))));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Initialisation_and_training_equal_the_hand_built_reference(Case c)
+    {
+        var (_, problem, meta) = Reference(c);
+        var learner = c.Create(Seed);
+        Assert.Equal(meta, learner.MetaParameters);
+
+        using (var trainer = new MetaTrainer<float>(problem, c.Tasks(), c.Optimizer(problem.MetaParameterCount), meta,
+                   c.Options with { Seed = Seed, Threads = 1 }))
+            trainer.Train(Iterations);
+        var steps = new List<long>();
+        learner.Train(c.Tasks(), Iterations, s => steps.Add(s.Iteration), threads: 2);
+
+        Assert.Equal(meta, learner.MetaParameters);
+        Assert.NotEqual(Reference(c).Meta, learner.MetaParameters);
+        Assert.Equal([0L, 1L, 2L], steps);
+        Assert.Equal(Iterations, learner.Iterations);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Evaluation_equals_the_runtime_evaluator(Case c)
+    {
+        var (_, problem, meta) = Reference(c);
+        var expected = MetaEvaluator.Evaluate(problem, meta, c.Tasks(), 3, seed: 5);
+        var actual = c.Create(Seed).Evaluate(c.Tasks(), 3, seed: 5);
+        Assert.Equal(expected.Loss, actual.Loss);
+        Assert.Equal(expected.Accuracy, actual.Accuracy);
+        Assert.Equal(c.Inner.Steps + 1, actual.Loss.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Save_then_load_restores_the_meta_parameters(Case c)
+    {
+        var learner = c.Create(Seed);
+        learner.Train(c.Tasks(), 1, threads: 1);
+        string path = Path.Combine(Path.GetTempPath(), $"metaspec-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            learner.Save(path);
+            Assert.Equal(learner.MetaParameters, learner.Load(path).MetaParameters);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Adapted_model_predicts_with_the_worker_s_adapted_parameters(Case c)
+    {
+        var (network, problem, meta) = Reference(c);
+        var tasks = c.Tasks();
+        var task = tasks.CreateTaskData();
+        tasks.Sample(new Random(3), task);
+        var adapting = new MetaProblem<float>(problem.Objective, problem.Inner with { ResampleSupport = false }, problem.Method,
+            Array.ConvertAll(problem.Mask, m => m != 0));
+        var worker = adapting.CreateWorker(task.SupportCount, task.QueryCount);
+        worker.Adapt(meta, task);
+        var expected = new float[task.QueryCount * network.OutputShape.Size];
+        network.Predict(worker.Adapted, task.QueryInputs, expected, network.CreateWorkspace(task.QueryCount));
+
+        var adapted = c.Create(Seed).Adapt(task.SupportInputs, task.SupportTargets);
+        Assert.Equal(worker.Adapted.ToArray(), adapted.Parameters.ToArray());
+        Assert.Equal(expected, adapted.Predict(task.QueryInputs));
+        var into = new float[expected.Length];
+        adapted.Predict(task.QueryInputs, into);
+        Assert.Equal(expected, into);
+    }
+
+    [Fact]
+    public void Generated_api_reads_as_documented()
+    {
+        var learner = new SineMaml(seed: 7);
+        ITaskDistribution<float> tasks = new SineTasks(10);
+        learner.Train(tasks, iterations: 2, threads: 1);
+        var task = tasks.CreateTaskData();
+        tasks.Sample(new Random(1), task);
+        var adapted = learner.Adapt(task.SupportInputs, task.SupportTargets);
+        float[] predictions = adapted.Predict(task.QueryInputs);
+        var result = learner.Evaluate(tasks, taskCount: 4);
+        Assert.Equal(task.QueryCount, predictions.Length);
+        Assert.Equal(SineMaml.InnerSteps + 1, result.Loss.Length);
+        Assert.Equal(SineNet.Layout.HeadOffset + SineNet.Layout.HeadLength, SineNet.ParameterCount);
+        Assert.Equal(SineMaml.ParameterCount, learner.MetaParameters.Length);
+        Assert.Equal(2 * SineMetaSgd.ParameterCount, SineMetaSgd.MetaParameterCount);
+    }
+}
