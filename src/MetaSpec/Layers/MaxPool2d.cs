@@ -103,20 +103,38 @@ public sealed class MaxPool2d<T> : ILayer<T> where T : unmanaged, IFloatingPoint
                         int corner = planeStart + oh * stride * width + ow * stride;
                         int best = corner;
                         T bestValue = Unsafe.Add(ref sample, corner);
-                        for (int i = 0; i < k; i++)
+                        if (k == 2)
                         {
-                            int rowStart = corner + i * width;
-                            for (int j = 0; j < k; j++)
-                            {
-                                T v = Unsafe.Add(ref sample, rowStart + j);
-                                // Strictly greater: ties keep the first maximum, as PyTorch does.
-                                if (v > bestValue) (bestValue, best) = (v, rowStart + j);
-                            }
+                            // The common 2×2 window, unrolled: loop bookkeeping would cost as much as the comparisons.
+                            KeepFirstMaximum(ref sample, corner + 1, ref bestValue, ref best);
+                            KeepFirstMaximum(ref sample, corner + width, ref bestValue, ref best);
+                            KeepFirstMaximum(ref sample, corner + width + 1, ref bestValue, ref best);
+                        }
+                        else
+                        {
+                            for (int i = 0; i < k; i++)
+                                for (int j = 0; j < k; j++)
+                                    KeepFirstMaximum(ref sample, corner + i * width + j, ref bestValue, ref best);
                         }
                         Unsafe.Add(ref yRef, o) = bestValue;
                         Unsafe.Add(ref aRef, o) = best;
                     }
             }
+    }
+
+    /// <summary>Takes x[index] as the new maximum if it is strictly greater, so ties keep the first maximum, as PyTorch does.</summary>
+    /// <remarks>
+    /// Written as selects rather than a branch (the JIT keeps a branch for a conditional on a float comparison): on real
+    /// activations the comparison is a coin flip, and mispredicted branches cost more than the whole window otherwise.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeepFirstMaximum(ref T sample, int index, ref T bestValue, ref int best)
+    {
+        T value = Unsafe.Add(ref sample, index);
+        bool greater = value > bestValue;
+        int replace = -Unsafe.As<bool, byte>(ref greater); // all ones when greater, else 0
+        best ^= (best ^ index) & replace;
+        bestValue = T.MaxNative(bestValue, value);
     }
 
     /// <inheritdoc/>
