@@ -236,8 +236,11 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
             Im2Col.Unfold(_geometry, images.Slice((start + b) * size, size), columns.Slice(b * _positions), width);
     }
 
-    /// <summary>The adjoint of <see cref="UnfoldGroup"/>: overwrites samples start … start + n − 1.</summary>
-    private void FoldGroup(ReadOnlySpan<T> columns, int start, int n, Span<T> images)
+    /// <summary>
+    /// The adjoint of <see cref="UnfoldGroup"/>: overwrites samples start … start + n − 1. May zero the column
+    /// entries that fall on padding (see <see cref="Im2Col.Fold{T}"/>).
+    /// </summary>
+    private void FoldGroup(Span<T> columns, int start, int n, Span<T> images)
     {
         int size = InputShape.Size, width = n * _positions;
         for (int b = 0; b < n; b++)

@@ -6,9 +6,13 @@ namespace MetaSpec.Tests.Kernels;
 public class Im2ColTests
 {
     // (channels, height, width, kernel, stride, padding): stride 1 and 2, padding 0–2, a kernel larger than the
-    // unpadded image, a 1×1 kernel, and strides that skip the last rows (floor mode).
+    // unpadded image, a 1×1 kernel, strides that skip the last rows (floor mode), and "same" padding (stride 1,
+    // 2p = k − 1), which has its own path, including a window offset wider than the image.
     public static TheoryData<int, int, int, int, int, int> Geometries => new()
     {
+        { 2, 6, 6, 5, 1, 2 },
+        { 1, 3, 1, 5, 1, 2 },
+        { 3, 3, 3, 3, 1, 1 },
         { 1, 5, 5, 3, 1, 0 },
         { 2, 5, 4, 3, 1, 1 },
         { 3, 6, 7, 3, 2, 1 },
