@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -14,8 +13,10 @@ namespace MetaSpec.Kernels;
 /// <remarks>
 /// Both take a leading dimension for X so that several images can be unfolded side by side into one wider
 /// matrix (image b at column offset b·Ho·Wo), which lets one GEMM cover a whole group of samples.
-/// The loops run over whole output rows: each (row of X, oh) pair is one contiguous copy for stride 1 and one
-/// strided gather otherwise, with the padded margins cleared in bulk, so no element pays a bounds test.
+/// Stride 1 with "same" padding (2p = k − 1, the Conv-4 case) moves each row of X as one shifted block of the
+/// image plane; otherwise the loops run over output rows, each (row of X, oh) pair being one contiguous copy for
+/// stride 1 or one strided gather, with the padded margins cleared in bulk. Lengths are validated once up front,
+/// so no element pays a bounds test.
 /// </remarks>
 internal static class Im2Col
 {
