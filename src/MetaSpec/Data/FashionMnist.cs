@@ -12,7 +12,7 @@ namespace MetaSpec.Data;
 /// <remarks>
 /// <para>IDX: a big-endian header, magic 0x00000803 (unsigned bytes, 3 dimensions) for images or 0x00000801
 /// for labels, then the dimensions as big-endian 32-bit integers, then the data.</para>
-/// <para>Pixels are kept as bytes (value/255 in [0, 1], paper 0 and ink towards 1, as stored): 70 000 images
+/// <para>Pixels are kept as bytes (value/255 in [0, 1]: background 0, garment up to 1, as stored): 70 000 images
 /// take 55 MB rather than 220 MB as floats.</para>
 /// <para>Few-shot class split: Fashion-MNIST has no standard one. The default gives 5 classes to each side,
 /// so that 5-way episodes, the usual evaluation, exist on both: meta-train T-shirt/top, Trouser, Pullover,

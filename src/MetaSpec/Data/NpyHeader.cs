@@ -186,7 +186,7 @@ internal sealed class NpyHeader
     {
         RequireElementType(fileName, NpyElementType.Int64, NpyElementType.Int32);
         byte[] raw = new byte[checked((int)DataBytes)];
-        ReadData(stream, raw, 0, fileName);
+        ReadData(stream, raw, HeaderBytes, fileName);
         var values = new long[ElementCount];
         for (int i = 0; i < values.Length; i++)
         {

@@ -55,75 +55,80 @@ public static class Omniglot
 
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         using ZipArchive archive = OpenArchive(file, path);
+        (int[] classOfImage, NpyHeader labelsHeader) = ReadLabels(archive, path);
+        float[] pixels = ReadResizedDrawings(archive, path, labelsHeader, imageSize);
+        return new LabeledImages(pixels, imageSize, imageSize, classOfImage, (int)labelsHeader.Shape[0]);
+    }
 
-        string labelsName = $"{path} (labels.npy)";
-        NpyHeader labelsHeader;
-        long[] labels;
-        using (Stream stream = OpenEntry(archive, "labels.npy", path, out ZipArchiveEntry entry))
-        {
-            labelsHeader = NpyHeader.Read(stream, labelsName);
-            labelsHeader.RequireRank(labelsName, 2, "(characters, drawings)");
-            labelsHeader.RequireElementType(labelsName, NpyElementType.Int64, NpyElementType.Int32);
-            RequireEntryLength(entry, labelsHeader, labelsName);
-            labels = labelsHeader.ReadIntegers(stream, labelsName);
-            labelsHeader.RequireEnd(stream, labelsName);
-        }
-        int characters = checked((int)labelsHeader.Shape[0]);
-        int drawings = checked((int)labelsHeader.Shape[1]);
+    /// <summary>Reads labels.npy: (characters, drawings) integers, each a character index within the split.</summary>
+    private static (int[] ClassOfImage, NpyHeader Header) ReadLabels(ZipArchive archive, string path)
+    {
+        string name = $"{path} (labels.npy)";
+        using Stream stream = OpenEntry(archive, "labels.npy", path, out ZipArchiveEntry entry);
+        NpyHeader header = NpyHeader.Read(stream, name);
+        header.RequireRank(name, 2, "(characters, drawings)");
+        header.RequireElementType(name, NpyElementType.Int64, NpyElementType.Int32);
+        RequireEntryLength(entry, header, name);
+        long[] labels = header.ReadIntegers(stream, name);
+        header.RequireEnd(stream, name);
+
+        long characters = header.Shape[0], drawings = header.Shape[1];
         if (characters == 0 || drawings == 0)
-            throw NpyHeader.Malformed(labelsName, $"shape {labelsHeader.ShapeText} holds no images");
-
+            throw NpyHeader.Malformed(name, $"shape {header.ShapeText} holds no images");
         var classOfImage = new int[labels.Length];
         for (int i = 0; i < labels.Length; i++)
         {
             if (labels[i] < 0 || labels[i] >= characters)
-                throw NpyHeader.Malformed(labelsName, $"label {labels[i]} of character {i / drawings}, drawing {i % drawings} is outside [0, {characters})");
+                throw NpyHeader.Malformed(name, $"label {labels[i]} of character {i / drawings}, drawing {i % drawings} is outside [0, {characters})");
             classOfImage[i] = (int)labels[i];
         }
+        return (classOfImage, header);
+    }
 
-        string imagesName = $"{path} (images.npy)";
-        using (Stream stream = OpenEntry(archive, "images.npy", path, out ZipArchiveEntry entry))
+    /// <summary>Reads images.npy, (characters, drawings, S, S) bools matching the labels, resized to <paramref name="imageSize"/>.</summary>
+    private static float[] ReadResizedDrawings(ZipArchive archive, string path, NpyHeader labelsHeader, int imageSize)
+    {
+        string name = $"{path} (images.npy)";
+        using Stream stream = OpenEntry(archive, "images.npy", path, out ZipArchiveEntry entry);
+        NpyHeader header = NpyHeader.Read(stream, name);
+        header.RequireRank(name, 4, "(characters, drawings, height, width)");
+        header.RequireElementType(name, NpyElementType.Boolean, NpyElementType.Byte);
+        if (header.Shape[0] != labelsHeader.Shape[0] || header.Shape[1] != labelsHeader.Shape[1])
+            throw NpyHeader.Malformed(name, $"shape mismatch: images {header.ShapeText} but labels {labelsHeader.ShapeText}; the first two dimensions must agree");
+        if (header.Shape[2] != header.Shape[3] || header.Shape[2] < 1 || header.Shape[2] > AreaResampler.MaxSourceSize)
+            throw NpyHeader.Malformed(name, $"shape mismatch: images {header.ShapeText} must be square drawings of at most {AreaResampler.MaxSourceSize} pixels a side (Omniglot's are {StoredImageSize})");
+        RequireEntryLength(entry, header, name);
+
+        int sourceSize = (int)header.Shape[2];
+        int imageCount = (int)(header.Shape[0] * header.Shape[1]); // as many as labels, which are in memory
+        long outputLength = (long)imageCount * imageSize * imageSize;
+        if (outputLength > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"{imageCount} images of {imageSize}×{imageSize} do not fit in one array.");
+        var pixels = new float[outputLength];
+        var resampler = new AreaResampler(sourceSize, imageSize);
+        int sourceBytes = sourceSize * sourceSize, targetPixels = imageSize * imageSize;
+        // Decompression is sequential and cheap; resizing dominates and runs on all cores, a chunk of
+        // drawings at a time. Each drawing is resized on its own, so the result does not depend on the
+        // number of threads.
+        int batch = Math.Max(1, Math.Min(imageCount, (1 << 23) / sourceBytes));
+        var buffer = new byte[batch * sourceBytes];
+        long read = header.HeaderBytes;
+        for (int first = 0; first < imageCount; first += batch)
         {
-            NpyHeader header = NpyHeader.Read(stream, imagesName);
-            header.RequireRank(imagesName, 4, "(characters, drawings, height, width)");
-            header.RequireElementType(imagesName, NpyElementType.Boolean, NpyElementType.Byte);
-            if (header.Shape[0] != characters || header.Shape[1] != drawings)
-                throw NpyHeader.Malformed(imagesName, $"shape mismatch: images {header.ShapeText} but labels {labelsHeader.ShapeText}; the first two dimensions must agree");
-            if (header.Shape[2] != header.Shape[3] || header.Shape[2] < 1 || header.Shape[2] > AreaResampler.MaxSourceSize)
-                throw NpyHeader.Malformed(imagesName, $"shape mismatch: images {header.ShapeText} must be square drawings of at most {AreaResampler.MaxSourceSize} pixels a side (Omniglot's are {StoredImageSize})");
-            RequireEntryLength(entry, header, imagesName);
-
-            int sourceSize = (int)header.Shape[2];
-            int imageCount = characters * drawings;
-            long outputLength = (long)imageCount * imageSize * imageSize;
-            if (outputLength > Array.MaxLength)
-                throw new ArgumentOutOfRangeException(nameof(imageSize), imageSize, $"{imageCount} images of {imageSize}×{imageSize} do not fit in one array.");
-            var pixels = new float[outputLength];
-            var resampler = new AreaResampler(sourceSize, imageSize);
-            int sourceBytes = sourceSize * sourceSize, targetPixels = imageSize * imageSize;
-            // Decompression is sequential and cheap; resizing dominates and runs on all cores, a chunk of
-            // drawings at a time. Each drawing is resized on its own, so the result does not depend on the
-            // number of threads.
-            int batch = Math.Max(1, Math.Min(imageCount, (1 << 23) / sourceBytes));
-            var buffer = new byte[batch * sourceBytes];
-            long read = header.HeaderBytes;
-            for (int first = 0; first < imageCount; first += batch)
+            int count = Math.Min(batch, imageCount - first);
+            Span<byte> chunk = buffer.AsSpan(0, count * sourceBytes);
+            header.ReadData(stream, chunk, read, name);
+            read += chunk.Length;
+            AreaResampler.ToPaperBits(chunk);
+            int chunkStart = first; // offsets stay below outputLength ≤ Array.MaxLength
+            Parallel.For(0, count, resampler.CreateWorkspace, (i, _, workspace) =>
             {
-                int count = Math.Min(batch, imageCount - first);
-                Span<byte> chunk = buffer.AsSpan(0, count * sourceBytes);
-                header.ReadData(stream, chunk, read, imagesName);
-                read += chunk.Length;
-                AreaResampler.ToPaperBits(chunk);
-                int chunkStart = first; // offsets stay below outputLength ≤ Array.MaxLength
-                Parallel.For(0, count, resampler.CreateWorkspace, (i, _, workspace) =>
-                {
-                    resampler.ResizeInk(buffer.AsSpan(i * sourceBytes, sourceBytes), pixels, (chunkStart + i) * targetPixels, workspace);
-                    return workspace;
-                }, static _ => { });
-            }
-            header.RequireEnd(stream, imagesName);
-            return new LabeledImages(pixels, imageSize, imageSize, classOfImage, characters);
+                resampler.ResizeInk(buffer.AsSpan(i * sourceBytes, sourceBytes), pixels, (chunkStart + i) * targetPixels, workspace);
+                return workspace;
+            }, static _ => { });
         }
+        header.RequireEnd(stream, name);
+        return pixels;
     }
 
     private static ZipArchive OpenArchive(FileStream file, string path)

@@ -16,7 +16,7 @@ internal static class TaskDataChecks
         {
             throw new ArgumentException(
                 $"The task storage (inputs {task.InputSize}, targets {task.TargetSize}, support {task.SupportCount}, " +
-                $"query {task.QueryCount}, descriptor {task.Descriptor.Length}) does not fit {distribution.GetType().Name} " +
+                $"query {task.QueryCount}, descriptor {task.Descriptor.Length}) does not fit {distribution.GetType().Name.Split('`')[0]} " +
                 $"(inputs {distribution.InputShape.Size}, targets {distribution.TargetSize}, support {distribution.SupportCount}, " +
                 $"query {distribution.QueryCount}, descriptor {distribution.DescriptorLength}); create it with CreateTaskData().",
                 nameof(task));
