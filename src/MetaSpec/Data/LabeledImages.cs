@@ -34,7 +34,7 @@ public sealed class LabeledImages
     /// <param name="labels">The class of each image, in [0, <paramref name="classCount"/>).</param>
     /// <param name="classCount">Number of classes (a class may have no images).</param>
     public LabeledImages(float[] pixels, int height, int width, ReadOnlySpan<int> labels, int classCount)
-        : this(pixels, null, height, width, labels, classCount)
+        : this(pixels ?? throw new ArgumentNullException(nameof(pixels)), null, height, width, labels, classCount)
     {
     }
 
@@ -45,7 +45,7 @@ public sealed class LabeledImages
     /// <param name="labels">The class of each image, in [0, <paramref name="classCount"/>).</param>
     /// <param name="classCount">Number of classes (a class may have no images).</param>
     public LabeledImages(byte[] pixels, int height, int width, ReadOnlySpan<int> labels, int classCount)
-        : this(null, pixels, height, width, labels, classCount)
+        : this(null, pixels ?? throw new ArgumentNullException(nameof(pixels)), height, width, labels, classCount)
     {
     }
 
