@@ -79,9 +79,6 @@ public sealed class ClassificationEpisodes<T> : ITaskDistribution<T> where T : u
     public int DescriptorLength => Ways + Ways * QueryShots;
 
     /// <inheritdoc/>
-    public TaskData<T> CreateTaskData() => new(Images.ImageSize, 1, SupportCount, QueryCount, DescriptorLength);
-
-    /// <inheritdoc/>
     public void Sample(Random random, TaskData<T> task)
     {
         ArgumentNullException.ThrowIfNull(random);

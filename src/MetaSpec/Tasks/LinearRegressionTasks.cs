@@ -137,9 +137,6 @@ public sealed class LinearRegressionTasks<T> : ITaskDistribution<T> where T : un
     /// <summary>d: the coefficients a.</summary>
     public int DescriptorLength => Features;
 
-    /// <inheritdoc/>
-    public TaskData<T> CreateTaskData() => new(Features, 1, SupportShots, QueryShots, DescriptorLength);
-
     /// <summary>The j-th feature of input <paramref name="x"/>, in double precision.</summary>
     public double Feature(int j, double x) => Basis == FeatureBasis.Polynomial
         ? Math.Pow(x, j)

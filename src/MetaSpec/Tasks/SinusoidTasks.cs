@@ -69,9 +69,6 @@ public sealed class SinusoidTasks<T> : ITaskDistribution<T> where T : unmanaged,
     public int DescriptorLength => 2;
 
     /// <inheritdoc/>
-    public TaskData<T> CreateTaskData() => new(1, 1, SupportShots, QueryShots, DescriptorLength);
-
-    /// <inheritdoc/>
     public void Sample(Random random, TaskData<T> task)
     {
         ArgumentNullException.ThrowIfNull(random);
