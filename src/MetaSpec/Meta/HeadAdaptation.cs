@@ -24,7 +24,7 @@ internal sealed class HeadAdaptation<T> where T : unmanaged, IFloatingPointIeee7
     private readonly T[] _adjoint, _anchorAdjoint, _direction, _gradient, _product, _temp;
 
     /// <summary>The split of <paramref name="objective"/>'s network at layer <paramref name="firstHeadLayer"/>.</summary>
-    public HeadAdaptation(NetworkObjective<T> objective, InnerLoop inner, int firstHeadLayer, int maxSupport, int maxQuery)
+    public HeadAdaptation(NetworkObjective<T> objective, InnerLoop inner, int firstHeadLayer, int maxSupport, int maxQuery, bool secondOrder)
     {
         var net = objective.Network;
         var layers = net.Layers.ToArray();
@@ -35,9 +35,10 @@ internal sealed class HeadAdaptation<T> where T : unmanaged, IFloatingPointIeee7
         _bodyCount = _body.ParameterCount;
         _headCount = _head.ParameterCount;
         _featureSize = _body.OutputShape.Size;
-        _supportBody = _body.CreateWorkspace(maxSupport);
-        _queryBody = _body.CreateWorkspace(maxQuery);
-        _headSpace = _head.CreateWorkspace(Math.Max(maxSupport, maxQuery));
+        // The body only runs forward and backward; only the head needs tangents, and only for second order.
+        _supportBody = _body.CreateWorkspace(maxSupport, hessianVectorProducts: false);
+        _queryBody = _body.CreateWorkspace(maxQuery, hessianVectorProducts: false);
+        _headSpace = _head.CreateWorkspace(Math.Max(maxSupport, maxQuery), secondOrder);
         _queryFeatureGradient = new T[maxQuery * _featureSize];
         _supportFeatureGradient = new T[maxSupport * _featureSize];
         _stepFeatureGradient = new T[maxSupport * _featureSize];

@@ -18,8 +18,11 @@ public interface IObjective<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Target values per sample.</summary>
     int TargetSize { get; }
 
-    /// <summary>Buffers for one thread and batches of up to <paramref name="maxBatch"/> samples.</summary>
-    IObjectiveEvaluator<T> CreateEvaluator(int maxBatch);
+    /// <summary>
+    /// Buffers for one thread and batches of up to <paramref name="maxBatch"/> samples; an evaluator made
+    /// without <paramref name="hessianVectorProducts"/> may skip what only Hessian-vector products need.
+    /// </summary>
+    IObjectiveEvaluator<T> CreateEvaluator(int maxBatch, bool hessianVectorProducts = true);
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first sample the objective cannot use.</summary>
     void Validate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, string set);

@@ -25,7 +25,8 @@ public sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : 
     public int TargetSize => LossFunction.TargetsPerSample(Network.OutputShape.Size);
 
     /// <inheritdoc/>
-    public IObjectiveEvaluator<T> CreateEvaluator(int maxBatch) => new Evaluator(this, Network.CreateWorkspace(maxBatch));
+    public IObjectiveEvaluator<T> CreateEvaluator(int maxBatch, bool hessianVectorProducts = true) =>
+        new Evaluator(this, Network.CreateWorkspace(maxBatch, hessianVectorProducts));
 
     /// <inheritdoc/>
     public void Validate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, string set)
@@ -54,7 +55,7 @@ public sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : 
     /// <inheritdoc/>
     public IAccuracyEvaluator<T> CreateAccuracyEvaluator(int maxBatch) =>
         IsClassifier
-            ? new AccuracyEvaluator(this, Network.CreateWorkspace(maxBatch))
+            ? new AccuracyEvaluator(this, Network.CreateWorkspace(maxBatch, hessianVectorProducts: false))
             : throw new InvalidOperationException("Accuracy needs class scores: only a softmax cross-entropy network is a classifier.");
 
     private sealed class AccuracyEvaluator(NetworkObjective<T> objective, Workspace<T> workspace) : IAccuracyEvaluator<T>

@@ -22,7 +22,7 @@ public sealed class QuadraticObjective<T>(int dimension) : IObjective<T> where T
     public int TargetSize => 1;
 
     /// <inheritdoc/>
-    public IObjectiveEvaluator<T> CreateEvaluator(int maxBatch) => new Evaluator(Dimension);
+    public IObjectiveEvaluator<T> CreateEvaluator(int maxBatch, bool hessianVectorProducts = true) => new Evaluator(Dimension);
 
     /// <inheritdoc/>
     public void Validate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, string set)

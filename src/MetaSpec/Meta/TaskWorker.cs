@@ -37,7 +37,7 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
         _lambda = T.CreateTruncating(problem.Inner.Proximal);
         _maxSupport = maxSupport;
         _maxQuery = maxQuery;
-        _eval = problem.Objective.CreateEvaluator(Math.Max(maxSupport, maxQuery));
+        _eval = problem.Objective.CreateEvaluator(Math.Max(maxSupport, maxQuery), problem.Method.UsesHessianVectorProducts);
         if (problem.Inner.ResampleSupport && resampler is null)
             throw new ArgumentException("The resampling inner loop needs the task distribution to draw fresh support data.", nameof(resampler));
         _resampler = problem.Inner.ResampleSupport ? resampler : null;
@@ -64,7 +64,7 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         Random = new SeededRandom(0);
         if (problem.HeadStartLayer() is int firstHeadLayer)
-            _head = new HeadAdaptation<T>((NetworkObjective<T>)problem.Objective, problem.Inner, firstHeadLayer, maxSupport, maxQuery);
+            _head = new HeadAdaptation<T>((NetworkObjective<T>)problem.Objective, problem.Inner, firstHeadLayer, maxSupport, maxQuery, problem.Method.UsesHessianVectorProducts);
     }
 
     /// <summary>Whether this worker adapts the head alone on body features computed once per task (ANIL specialisation).</summary>

@@ -84,8 +84,11 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         return theta;
     }
 
-    /// <summary>Buffers for batches of up to <paramref name="maxBatch"/> samples.</summary>
-    public Workspace<T> CreateWorkspace(int maxBatch) => new(this, maxBatch);
+    /// <summary>
+    /// Buffers for batches of up to <paramref name="maxBatch"/> samples; without
+    /// <paramref name="hessianVectorProducts"/> the tangent buffers are left out (about half the memory).
+    /// </summary>
+    public Workspace<T> CreateWorkspace(int maxBatch, bool hessianVectorProducts = true) => new(this, maxBatch, hessianVectorProducts);
 
     /// <summary>Writes the network's outputs for the samples in <paramref name="inputs"/>.</summary>
     public void Predict(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Span<T> outputs, Workspace<T> workspace)
@@ -126,6 +129,8 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         Guard.Finite(direction, nameof(direction));
         Guard.Length(gradient.Length, ParameterCount, nameof(gradient));
         Guard.Length(product.Length, ParameterCount, nameof(product));
+        if (!workspace.HasTangents)
+            throw new ArgumentException("The workspace was created without tangent buffers; create it with hessianVectorProducts: true.", nameof(workspace));
         return HessianVectorProductCore(batch, parameters, direction, inputs, targets, loss, gradient, product, workspace);
     }
 

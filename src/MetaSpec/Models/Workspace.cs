@@ -9,11 +9,13 @@ namespace MetaSpec.Models;
 /// </summary>
 public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal Workspace(Sequential<T> network, int maxBatch)
+    internal Workspace(Sequential<T> network, int maxBatch, bool hessianVectorProducts)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         Network = network;
         MaxBatch = maxBatch;
+        HasTangents = hessianVectorProducts;
+        int tangentBatch = hessianVectorProducts ? maxBatch : 0; // gradient-only workspaces skip the tangent buffers
         int layers = network.Layers.Count;
         Activations = new T[layers][];
         ActivationTangents = new T[layers][];
@@ -25,19 +27,22 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             var layer = network.Layers[l].Layer;
             int size = maxBatch * layer.OutputShape.Size;
             Activations[l] = new T[size];
-            ActivationTangents[l] = new T[size];
+            ActivationTangents[l] = new T[tangentBatch * layer.OutputShape.Size];
             States[l] = new T[layer.StateLength(maxBatch)];
-            TangentStates[l] = new T[layer.TangentStateLength(maxBatch)];
+            TangentStates[l] = new T[hessianVectorProducts ? layer.TangentStateLength(maxBatch) : 0];
             widest = Math.Max(widest, layer.OutputShape.Size);
             scratch = Math.Max(scratch, layer.ScratchLength(maxBatch));
         }
         Gradient = [new T[maxBatch * widest], new T[maxBatch * widest]];
-        GradientTangent = [new T[maxBatch * widest], new T[maxBatch * widest]];
+        GradientTangent = [new T[tangentBatch * widest], new T[tangentBatch * widest]];
         Scratch = new T[scratch];
     }
 
     /// <summary>The network this workspace was sized for.</summary>
     public Sequential<T> Network { get; }
+
+    /// <summary>Whether the workspace holds the tangent buffers that Hessian-vector products need.</summary>
+    public bool HasTangents { get; }
 
     /// <summary>The largest batch a call may use.</summary>
     public int MaxBatch { get; }

@@ -23,12 +23,20 @@ public interface ITaskDistribution<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Length of <see cref="TaskData{T}.Descriptor"/>.</summary>
     int DescriptorLength { get; }
 
-    /// <summary>Storage shaped for this distribution's tasks.</summary>
-    TaskData<T> CreateTaskData() => new(InputShape.Size, TargetSize, SupportCount, QueryCount, DescriptorLength);
-
     /// <summary>Draws a new task into <paramref name="task"/>: descriptor, support and query sets.</summary>
     void Sample(Random random, TaskData<T> task);
 
     /// <summary>Overwrites the support set with fresh samples of the same task (its descriptor is kept).</summary>
     void ResampleSupport(Random random, TaskData<T> task);
+}
+
+/// <summary>Helpers every task distribution gets.</summary>
+public static class TaskDistributionExtensions
+{
+    /// <summary>Storage shaped for <paramref name="tasks"/>' tasks.</summary>
+    public static TaskData<T> CreateTaskData<T>(this ITaskDistribution<T> tasks) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        return new(tasks.InputShape.Size, tasks.TargetSize, tasks.SupportCount, tasks.QueryCount, tasks.DescriptorLength);
+    }
 }

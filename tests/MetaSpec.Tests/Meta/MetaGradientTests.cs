@@ -202,7 +202,7 @@ public class MetaGradientTests
     [Fact]
     public void Resampling_inner_loop_gradient_matches_finite_differences_on_the_same_draws()
     {
-        ITaskDistribution<double> tasks = new NoisyLineTasks();
+        var tasks = new NoisyLineTasks();
         var problem = MetaProblem<double>.ForNetwork(Mlp(), MeanSquaredError<double>.Instance,
             new InnerLoop { Steps = 3, StepSize = 0.3, ResampleSupport = true }, Hypergradient.Unrolled);
         var task = tasks.CreateTaskData();

@@ -1,0 +1,124 @@
+using MetaSpec.Layers;
+using MetaSpec.Tests.Support;
+using static MetaSpec.Tests.Support.Assertions;
+
+namespace MetaSpec.Tests.Layers;
+
+public class PoolingTests
+{
+    // (batch, channels, height, width, kernel, stride): tiling windows, overlapping windows, floor mode dropping a row.
+    public static TheoryData<int, int, int, int, int, int> Configurations => new()
+    {
+        { 1, 1, 4, 4, 2, 2 },
+        { 3, 2, 6, 4, 2, 2 },
+        { 3, 2, 5, 5, 3, 1 },
+        { 2, 3, 7, 6, 3, 2 },
+        { 1, 2, 5, 5, 2, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Derivatives_match_finite_differences(int batch, int channels, int height, int width, int kernel, int stride) =>
+        new LayerChecker(new MaxPool2d<double>(Shape.Image(channels, height, width), kernel, stride), batch, seed: height * width + kernel)
+            .CheckAll();
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Forward_matches_a_naive_loop(int batch, int channels, int height, int width, int kernel, int stride)
+    {
+        var input = Shape.Image(channels, height, width);
+        var layer = new MaxPool2d<double>(input, kernel, stride);
+        var output = layer.OutputShape;
+        Assert.Equal(Shape.Image(channels, (height - kernel) / stride + 1, (width - kernel) / stride + 1), output);
+        var x = RandomVector(new Random(7), batch * input.Size);
+        var y = new double[batch * output.Size];
+        layer.Forward(batch, [], x, y, new double[layer.StateLength(batch)], []);
+        for (int b = 0; b < batch; b++)
+            for (int c = 0; c < channels; c++)
+                for (int oh = 0; oh < output.Height; oh++)
+                    for (int ow = 0; ow < output.Width; ow++)
+                    {
+                        double max = double.NegativeInfinity;
+                        for (int i = 0; i < kernel; i++)
+                            for (int j = 0; j < kernel; j++)
+                                max = Math.Max(max, x[((b * channels + c) * height + oh * stride + i) * width + ow * stride + j]);
+                        Assert.Equal(max, y[((b * channels + c) * output.Height + oh) * output.Width + ow]);
+                    }
+    }
+
+    [Fact]
+    public void Ties_route_the_gradient_to_the_first_maximum()
+    {
+        var layer = new MaxPool2d<double>(Shape.Image(1, 2, 4), 2);
+        // Window 0 = {1, 3, 3, 3} (max 3 first at index 1); window 1 = {2, 2, 2, 2} (first at index 2).
+        double[] x = [1, 3, 2, 2,
+                      3, 3, 2, 2];
+        var y = new double[2];
+        var state = new double[layer.StateLength(1)];
+        layer.Forward(1, [], x, y, state, []);
+        Assert.Equal([3.0, 2.0], y);
+        var dx = new double[8];
+        layer.Backward(1, [], x, y, state, [10.0, 20.0], dx, [], []);
+        Assert.Equal([0, 10, 20, 0, 0, 0, 0, 0], dx);
+        var yDot = new double[2];
+        layer.ForwardTangent(1, [], [], x, [0, 1, 2, 3, 4, 5, 6, 7], y, state, yDot, [], []);
+        Assert.Equal([1.0, 2.0], yDot);
+    }
+
+    [Fact]
+    public void Overlapping_windows_sharing_a_maximum_sum_their_gradients()
+    {
+        var layer = new MaxPool2d<double>(Shape.Image(1, 3, 3), 2, 1); // four windows, all containing the centre
+        double[] x = [0, 0, 0, 0, 9, 0, 0, 0, 0];
+        var y = new double[4];
+        var state = new double[layer.StateLength(1)];
+        layer.Forward(1, [], x, y, state, []);
+        var dx = new double[9];
+        layer.Backward(1, [], x, y, state, [1.0, 2.0, 3.0, 4.0], dx, [], []);
+        Assert.Equal([0, 0, 0, 0, 10, 0, 0, 0, 0], dx);
+    }
+
+    [Fact]
+    public void Stride_defaults_to_the_kernel_size()
+    {
+        var layer = new MaxPool2d<float>(Shape.Image(64, 28, 28), 2);
+        Assert.Equal(2, layer.Stride);
+        Assert.Equal(Shape.Image(64, 14, 14), layer.OutputShape);
+        Assert.Equal(Shape.Image(64, 3, 3), new MaxPool2d<float>(Shape.Image(64, 7, 7), 2).OutputShape);
+        Assert.Equal(0, layer.ParameterCount);
+    }
+
+    [Fact]
+    public void Float_routes_like_double()
+    {
+        // The argmax indices live as ints inside the float state buffer; routing must match the double layer's.
+        var input = Shape.Image(3, 6, 7);
+        int batch = 2;
+        var d = new MaxPool2d<double>(input, 3, 2);
+        var f = new MaxPool2d<float>(input, 3, 2);
+        var x = RandomVector(new Random(4), batch * input.Size).Select(v => (double)(float)v).ToArray();
+        var dy = RandomVector(new Random(5), batch * d.OutputShape.Size).Select(v => (double)(float)v).ToArray();
+        var (yd, sd, dxd) = (new double[dy.Length], new double[d.StateLength(batch)], new double[x.Length]);
+        var (yf, sf, dxf) = (new float[dy.Length], new float[f.StateLength(batch)], new float[x.Length]);
+        d.Forward(batch, [], x, yd, sd, []);
+        d.Backward(batch, [], x, yd, sd, dy, dxd, [], []);
+        var xf = x.Select(v => (float)v).ToArray();
+        f.Forward(batch, [], xf, yf, sf, []);
+        f.Backward(batch, [], xf, yf, sf, dy.Select(v => (float)v).ToArray(), dxf, [], []);
+        Assert.Equal(yd, yf.Select(v => (double)v));
+        // Overlapping windows sum several ȳ into one x̄, so float rounding may differ in the last bit; zeros must match exactly.
+        Close(dxd, dxf.Select(v => (double)v).ToArray(), 1e-6, "x̄");
+        Assert.Equal(dxd.Select(v => v == 0), dxf.Select(v => v == 0));
+    }
+
+    [Fact]
+    public void Constructor_errors_name_the_shapes()
+    {
+        var tooBig = Assert.Throws<ArgumentException>(() => new MaxPool2d<double>(Shape.Image(2, 3, 5), 4));
+        Assert.Contains("[2, 3, 5]", tooBig.Message);
+        Assert.Contains("4×4", tooBig.Message);
+        Assert.Contains("[8]", Assert.Throws<ArgumentException>(() => new MaxPool2d<double>(Shape.Vector(8), 2)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2d<double>(Shape.Image(1, 4, 4), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2d<double>(Shape.Image(1, 4, 4), 2, 0));
+    }
+}
