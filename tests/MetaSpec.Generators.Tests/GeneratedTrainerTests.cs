@@ -113,6 +113,14 @@ public sealed class GeneratedTrainerTests
             PointMlp, SoftmaxCrossEntropy<float>.Instance, new InnerLoop { Steps = 2, StepSize = 0.1 },
             new Hypergradient { Kind = HypergradientKind.HessianFree, FiniteDifferenceStep = 0.001 }, [],
             p => new Adam<float>(p, 0.003), new TrainerOptions { TaskBatch = 4 }, () => new PointTasks(2)),
+        new Case("Conv ANIL", s => new Wrap<TinyConvAnil>(new TinyConvAnil(s), l => l.Engine, TinyConvAnil.Load, TinyConvNet.Tensors, TinyConvAnil.ParameterCount),
+            () => new Sequential<float>(Shape.Image(2, 6, 6),
+                new("conv", new Conv2d<float>(Shape.Image(2, 6, 6), 3, 3, stride: 1, padding: 1)),
+                new("norm", new BatchNorm2d<float>(Shape.Image(3, 6, 6), 1e-3)), new("norm_relu", new ReLU<float>(Shape.Image(3, 6, 6))),
+                new("pool", new MaxPool2d<float>(Shape.Image(3, 6, 6), 2, 2)),
+                new("flatten", new Flatten<float>(Shape.Image(3, 3, 3))), Linear("classifier", 27, 3)),
+            SoftmaxCrossEntropy<float>.Instance, new InnerLoop { Steps = 2, StepSize = 0.2 }, Hypergradient.Unrolled, ["classifier"],
+            p => new Adam<float>(p, 0.002), new TrainerOptions { TaskBatch = 3 }, () => new ImageTasks(2)),
     ];
 
     private static (Sequential<float> Network, MetaProblem<float> Problem, float[] Meta) Reference(Case c)
@@ -222,5 +230,17 @@ public sealed class GeneratedTrainerTests
         Assert.Equal(SineNet.Layout.HeadOffset + SineNet.Layout.HeadLength, SineNet.ParameterCount);
         Assert.Equal(SineMaml.ParameterCount, learner.MetaParameters.Length);
         Assert.Equal(2 * SineMetaSgd.ParameterCount, SineMetaSgd.MetaParameterCount);
+    }
+
+    [Fact]
+    public void Conv4_constants_agree_with_the_runtime_layers()
+    {
+        // The runtime layers compute their own shapes and Sequential checks that they chain: a wrong inference throws here.
+        var network = Conv4.CreateNetwork();
+        Assert.Equal(Conv4.ParameterCount, network.ParameterCount);
+        Assert.Equal(Conv4.OutputShape, network.OutputShape);
+        Assert.Equal(112_005, Conv4.ParameterCount);
+        Assert.Equal(Conv4.Layout.Conv4Offset, network.Segment("conv4").Offset);
+        Assert.Equal(64, Conv4.Layout.FlattenOutputSize);
     }
 }

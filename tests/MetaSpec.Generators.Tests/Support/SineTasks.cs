@@ -66,3 +66,35 @@ internal sealed class PointTasks(int shotsPerClass) : ITaskDistribution<float>
         }
     }
 }
+
+/// <summary>3-way classification of 2×6×6 images: each class is a random template plus noise.</summary>
+internal sealed class ImageTasks(int shotsPerClass) : ITaskDistribution<float>
+{
+    private const int Classes = 3, Size = 2 * 6 * 6;
+
+    public Shape InputShape => Shape.Image(2, 6, 6);
+    public int TargetSize => 1;
+    public int SupportCount => Classes * shotsPerClass;
+    public int QueryCount => Classes * shotsPerClass;
+    public int DescriptorLength => Classes * Size;
+
+    public void Sample(Random random, TaskData<float> task)
+    {
+        for (int i = 0; i < task.Descriptor.Length; i++) task.Descriptor[i] = random.NextDouble();
+        Fill(random, task, task.SupportInputs, task.SupportTargets);
+        Fill(random, task, task.QueryInputs, task.QueryTargets);
+    }
+
+    public void ResampleSupport(Random random, TaskData<float> task) => Fill(random, task, task.SupportInputs, task.SupportTargets);
+
+    private static void Fill(Random random, TaskData<float> task, float[] inputs, float[] targets)
+    {
+        for (int s = 0; s < targets.Length; s++)
+        {
+            int label = s % Classes;
+            targets[s] = label;
+            for (int f = 0; f < Size; f++)
+                inputs[s * Size + f] = (float)(task.Descriptor[label * Size + f] + 0.3 * (random.NextDouble() - 0.5));
+        }
+    }
+}
