@@ -239,7 +239,7 @@ public sealed class GeneratedTrainerTests
         var network = Conv4.CreateNetwork();
         Assert.Equal(Conv4.ParameterCount, network.ParameterCount);
         Assert.Equal(Conv4.OutputShape, network.OutputShape);
-        Assert.Equal(112_005, Conv4.ParameterCount);
+        Assert.Equal(112_261, Conv4.ParameterCount);
         Assert.Equal(Conv4.Layout.Conv4Offset, network.Segment("conv4").Offset);
         Assert.Equal(64, Conv4.Layout.FlattenOutputSize);
     }

@@ -102,9 +102,9 @@ internal static class ModelEmitter
         foreach (var placed in model.Layers)
         {
             var layer = placed.Layer;
-            layers.Add($"new({String(layer.Name)}, {RuntimeLayer(placed)})");
+            layers.Add($"new global::MetaSpec.Models.NamedLayer<float>({String(layer.Name)}, {RuntimeLayer(placed)})");
             if (Activation(layer.Activation, placed.Output) is { } activation)
-                layers.Add($"new({String(ActivationLayerName(layer))}, {activation})");
+                layers.Add($"new global::MetaSpec.Models.NamedLayer<float>({String(ActivationLayerName(layer))}, {activation})");
         }
         writer.WriteLine("""
             /// <summary>
@@ -112,6 +112,7 @@ internal static class ModelEmitter
             /// (<c>{field}_{activation}</c>). Create one per learner: layers are stateless, but a network's
             /// workspaces are sized for it.
             /// </summary>
+            /// <remarks>Layers are created with explicit types: a lone target-typed <c>new(...)</c> would bind to the params array.</remarks>
             public static global::MetaSpec.Models.Sequential<float> CreateNetwork() => new(
             """);
         writer.Indentation++;
