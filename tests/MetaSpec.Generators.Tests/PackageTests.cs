@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using MetaSpec.Generators.Tests.Support;
+
+namespace MetaSpec.Generators.Tests;
+
+/// <summary>
+/// The MetaSpec package works as a user gets it: pack the runtime (with the generator under
+/// analyzers/dotnet/cs) into a local folder, restore a tiny console project against it, build it with
+/// warnings as errors, run it, and check that the generated API was there and worked.
+/// </summary>
+/// <remarks>
+/// The consumer restores into its own packages folder, so the test never leaves a stale MetaSpec in the
+/// machine's cache; its sources are the local feed, the machine's package cache (read as a feed, so no
+/// network is needed for System.Numerics.Tensors) and the machine's usual sources.
+/// </remarks>
+public sealed class PackageTests
+{
+    private const string Consumer = """
+        using MetaSpec;
+        using MetaSpec.Meta;
+        using MetaSpec.Tasks;
+
+        var pool = new TaskPool<float>(Shape.Vector(1), Enumerable.Range(0, 4).Select(t =>
+        {
+            var task = new TaskData<float>(1, 1, 5, 5);
+            for (int i = 0; i < 5; i++)
+            {
+                task.SupportInputs[i] = task.QueryInputs[i] = i - 2;
+                task.SupportTargets[i] = task.QueryTargets[i] = (t + 1) * (i - 2);
+            }
+            return task;
+        }).ToList());
+        var learner = new LineMaml(seed: 1);
+        learner.Train(pool, iterations: 3, threads: 1);
+        var adapted = learner.Adapt([-2f, -1f, 0f, 1f, 2f], [0f, 2f, 4f, 6f, 8f]);
+        Console.WriteLine($"parameters={LineNet.ParameterCount} hidden={LineNet.Layout.HiddenLength} iterations={learner.Iterations} outputs={adapted.Predict([1f, 2f]).Length}");
+
+        [MetaModel(1)]
+        partial class LineNet
+        {
+            Dense hidden = new(8, Activation.Tanh);
+            Dense head = new(1);
+        }
+
+        [MetaLearner(typeof(LineNet))]
+        [InnerProblem(LossKind.MeanSquaredError, Steps = 2, StepSize = 0.05)]
+        [OuterProblem(OptimizerKind.Adam, LearningRate = 0.01, TaskBatch = 4)]
+        partial class LineMaml;
+        """;
+
+    [Fact]
+    public void Packed_library_builds_a_consumer_whose_generated_api_runs()
+    {
+        string root = Path.GetFullPath(Path.Combine(GeneratorHarness.ProjectDirectory(), "..", ".."));
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        string work = Path.Combine(Path.GetTempPath(), "metaspec-package-" + Guid.NewGuid().ToString("N"));
+        string feed = Path.Combine(work, "feed"), app = Path.Combine(work, "app");
+        Directory.CreateDirectory(app);
+        try
+        {
+            // The test run already built the runtime and the generator in this configuration.
+            Run(root, "pack", "src/MetaSpec/MetaSpec.csproj", "--no-build", "-c", configuration, "-o", feed, "-p:Version=0.0.0-local");
+            Assert.Single(Directory.GetFiles(feed, "MetaSpec.0.0.0-local.nupkg"));
+
+            string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <add key="local" value="{feed}" />
+                    <add key="machine-cache" value="{cache}" />
+                  </packageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(app, "App.csproj"), """
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                    <RestorePackagesPath>packages</RestorePackagesPath>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="MetaSpec" Version="0.0.0-local" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), Consumer);
+
+            Run(app, "build", "-c", "Release", "-o", "out");
+            string output = Run(app, "out/App.dll");
+            Assert.Contains("parameters=25 hidden=16 iterations=3 outputs=2", output);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static string Run(string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in arguments) start.ArgumentList.Add(a);
+        // The test host's MSBuild variables would steer the child build to the wrong SDK pieces.
+        foreach (string key in new[] { "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly" })
+            start.Environment.Remove(key);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), $"dotnet {string.Join(' ', arguments)} timed out");
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{stdout}\n{stderr.Result}");
+        return stdout;
+    }
+}
