@@ -1,0 +1,154 @@
+// 5-way 1-shot MAML on Omniglot with Conv-4 (Finn, Abbeel, Levine 2017, §5.2).
+//
+// What it shows: a convolutional model declared with attributes (Conv2d, BatchNorm2d with per-task batch
+// statistics, MaxPool2d, Flatten, Dense), a MAML learner over it, meta-training on the background characters
+// and evaluation on the evaluation characters, which no training episode has seen.
+//
+// Protocol (as Finn et al.): images resized to 28×28; each character rotated by 90°, 180° and 270° counts as a
+// new class (on both sides, as in their code; --no-rotations turns it off); one inner step of α = 0.4 in
+// training, three at test time; Adam 1e-3. Departures, for a CPU: the paper meta-trains 60 000 iterations of
+// 32 tasks with second-order MAML on a GPU; the default here is 1200 iterations of 4 tasks with first-order
+// MAML (FOMAML, which Finn et al. report within about 0.5 points of MAML on Omniglot), 2-3 minutes on 2 cores.
+// Measured at equal compute, 4 tasks per iteration learned faster than 8 (65% vs 56% after 3 test steps).
+// --second-order uses the exact meta-gradient at roughly twice the cost per iteration.
+// Finn et al. split characters 1200/423 across both halves; here the halves are the ones Lake et al. publish.
+//
+// Run:     dotnet run --project specs/Omniglot            (options: --help)
+// Data:    images_background.npz and images_evaluation.npz, by default from ../shared/data/omniglot beside the
+//          repository root; --data DIR points elsewhere.
+// Expect:  accuracy after 0 steps is chance (20%: the labels are permuted per episode, so the initialisation
+//          alone cannot know them); after adaptation it climbs well above chance with training (see
+//          docs/specs.md for the figures measured with the defaults; the paper reaches 98.7% with its budget).
+using System.Diagnostics;
+using MetaSpec.Data;
+using MetaSpec.Meta;
+using MetaSpec.Tasks;
+using static MetaSpec.Specs.SpecOutput;
+
+namespace MetaSpec.Specs.OmniglotSpec;
+
+/// <summary>Conv-4 of Finn et al. for 28×28 Omniglot: four blocks of 3×3 convolution with 64 filters, batch
+/// normalisation (per-task statistics) with ReLU, 2×2 max pooling; then a linear classifier over 5 ways.</summary>
+[MetaModel(1, 28, 28)]
+public partial class Conv4
+{
+    Conv2d conv1 = new(64, 3, padding: 1);
+    BatchNorm2d norm1 = new(activation: Activation.ReLU);
+    MaxPool2d pool1 = new(2);
+    Conv2d conv2 = new(64, 3, padding: 1);
+    BatchNorm2d norm2 = new(activation: Activation.ReLU);
+    MaxPool2d pool2 = new(2);
+    Conv2d conv3 = new(64, 3, padding: 1);
+    BatchNorm2d norm3 = new(activation: Activation.ReLU);
+    MaxPool2d pool3 = new(2);
+    Conv2d conv4 = new(64, 3, padding: 1);
+    BatchNorm2d norm4 = new(activation: Activation.ReLU);
+    MaxPool2d pool4 = new(2);
+    Flatten flatten = new();
+    Dense classifier = new(5);
+}
+
+/// <summary>First-order MAML (the default): the query gradient at the adapted weights, no second derivatives; 4 tasks per meta-batch.</summary>
+[MetaLearner(typeof(Conv4))]
+[InnerProblem(LossKind.CrossEntropy, Steps = 1, StepSize = 0.4)]
+[OuterProblem(OptimizerKind.Adam, LearningRate = 0.001, TaskBatch = 4)]
+[Hypergradient(HypergradientKind.FirstOrder)]
+public partial class OmniglotFomaml;
+
+/// <summary>Second-order MAML (--second-order): the exact meta-gradient through the inner step.</summary>
+[MetaLearner(typeof(Conv4))]
+[InnerProblem(LossKind.CrossEntropy, Steps = 1, StepSize = 0.4)]
+[OuterProblem(OptimizerKind.Adam, LearningRate = 0.001, TaskBatch = 4)]
+[Hypergradient(HypergradientKind.Unrolled)]
+public partial class OmniglotMaml;
+
+public static class Program
+{
+    // One query image per class, as in Finn et al.'s code (2K images per class, K for support, K for query).
+    private const int Ways = 5, Shots = 1, QueryShots = 1, TestSteps = 3;
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var cli = new SpecCommandLine("Omniglot", "5-way 1-shot MAML with Conv-4 on Omniglot (Finn et al. 2017)");
+        var (iterations, seed, threads) = cli.AddStandard(iterations: 1200);
+        var evalTasks = cli.Add("--eval-tasks", 300, "held-out episodes for the evaluation", "N");
+        var dataOption = cli.Add<string?>("--data", null, "folder with images_background.npz and images_evaluation.npz " +
+            "(default: ../shared/data/omniglot from the repository root)", "DIR");
+        var secondOrder = cli.Flag("--second-order", "exact second-order MAML instead of first-order (about twice the time per iteration)");
+        var noRotations = cli.Flag("--no-rotations", "do not add the 90°/180°/270° rotations of each character as classes");
+        if (!cli.TryParse(args, output, error, out int exit)) return exit;
+
+        string? data = dataOption.Value ?? DefaultDataFolder();
+        if (data is null || !File.Exists(Path.Combine(data, Omniglot.FileName(OmniglotSplit.Background)))
+                         || !File.Exists(Path.Combine(data, Omniglot.FileName(OmniglotSplit.Evaluation))))
+        {
+            error.WriteLine($"Omniglot data not found{(data is null ? " (no --data given and no repository root with ../shared/data/omniglot)" : $" in '{Path.GetFullPath(data)}'")}.");
+            error.WriteLine("Needed: images_background.npz and images_evaluation.npz, NumPy archives holding images.npy (bool, characters × 20 × 105 × 105)");
+            error.WriteLine("and labels.npy (int64, characters × 20), converted from the PNG release of github.com/brendenlake/omniglot");
+            error.WriteLine("(see the README beside the data in ../shared/data/omniglot, and the documentation of MetaSpec.Data.Omniglot).");
+            error.WriteLine("Pass the folder with --data DIR.");
+            return 2;
+        }
+
+        var clock = Stopwatch.StartNew();
+        LabeledImages background = Omniglot.Load(data, OmniglotSplit.Background, 28);
+        LabeledImages evaluation = Omniglot.Load(data, OmniglotSplit.Evaluation, 28);
+        if (!noRotations.Value)
+        {
+            background = background.WithRotatedClasses();
+            evaluation = evaluation.WithRotatedClasses();
+        }
+        var trainTasks = new ClassificationEpisodes<float>(background, Ways, Shots, QueryShots);
+        var testTasks = new ClassificationEpisodes<float>(evaluation, Ways, Shots, QueryShots);
+        output.WriteLine(F($"Omniglot: {background.ClassCount} meta-train classes (background), {evaluation.ClassCount} meta-test classes (evaluation), loaded in {clock.Elapsed.TotalSeconds:F1} s"));
+
+        // The two learners differ only in the hypergradient; the rest of the program is the same for both.
+        Action<ITaskDistribution<float>, int, Action<MetaStep>> train;
+        Func<ITaskDistribution<float>, int, int, int, EvaluationResult> evaluate;
+        string method;
+        if (secondOrder.Value)
+        {
+            var maml = new OmniglotMaml(seed.Value);
+            (train, evaluate, method) = ((t, n, p) => maml.Train(t, n, p, threads.Value), (t, n, s, sd) => maml.Evaluate(t, n, s, sd), "second-order MAML");
+        }
+        else
+        {
+            var fomaml = new OmniglotFomaml(seed.Value);
+            (train, evaluate, method) = ((t, n, p) => fomaml.Train(t, n, p, threads.Value), (t, n, s, sd) => fomaml.Evaluate(t, n, s, sd), "first-order MAML");
+        }
+
+        output.WriteLine(F($"{method}, Conv-4 ({Conv4.ParameterCount} parameters), {Ways}-way {Shots}-shot, {QueryShots} query image per class"));
+        output.WriteLine(F($"{iterations.Value} meta-iterations of {OmniglotFomaml.TaskBatch} tasks, inner step α = {OmniglotFomaml.InnerStepSize}, {threads.Value} threads"));
+        clock.Restart();
+        double lossWindow = 0;
+        int windowCount = 0, report = Math.Max(1, iterations.Value / 10);
+        train(trainTasks, iterations.Value, step =>
+        {
+            lossWindow += step.MetaLoss;
+            windowCount++;
+            long done = step.Iteration + 1;
+            if (done % report != 0 && done != iterations.Value) return;
+            output.WriteLine(F($"  iteration {done,6}  query loss after adaptation {lossWindow / windowCount:F4}  {clock.Elapsed.TotalSeconds / done:F2} s/iteration"));
+            (lossWindow, windowCount) = (0, 0);
+        });
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        output.WriteLine(F($"Meta-trained in {trainSeconds:F1} s ({trainSeconds / Math.Max(1, iterations.Value):F2} s/iteration)"));
+
+        clock.Restart();
+        var result = evaluate(testTasks, evalTasks.Value, TestSteps, 12345);
+        output.WriteLine(F($"Meta-test: {evalTasks.Value} episodes of held-out characters, accuracy on the query images (mean ± 95% CI), {clock.Elapsed.TotalSeconds:F1} s"));
+        foreach (int steps in new[] { 0, 1, TestSteps })
+            output.WriteLine(F($"  after {steps} step{(steps == 1 ? " " : "s")}: accuracy {Percent(result.Accuracy[steps])}   loss {Loss(result.Loss[steps])}"));
+        return 0;
+    }
+
+    /// <summary>../shared/data/omniglot beside the repository root, if there is one.</summary>
+    private static string? DefaultDataFolder()
+    {
+        string? root = RepositoryRoot();
+        return root is null ? null : Path.GetFullPath(Path.Combine(root, "..", "shared", "data", "omniglot"));
+    }
+}
