@@ -87,13 +87,16 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>
     /// Adapts the meta-parameters to one task's support set (<paramref name="steps"/> inner steps; the declared N
     /// when null) and returns the adapted network. The support data is used as given: no resampling.
+    /// With 0 steps the result is the starting point of adaptation (θ, its head zeroed for a re-solved head).
     /// </summary>
     public AdaptedNetwork<T> Adapt(ReadOnlySpan<T> supportInputs, ReadOnlySpan<T> supportTargets, int? steps = null)
     {
         var objective = Problem.Objective;
         objective.Validate(supportInputs, supportTargets, "support");
+        int n = steps ?? Problem.Inner.Steps;
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(steps), n, "The number of adaptation steps cannot be negative.");
         int count = supportInputs.Length / objective.InputSize;
-        var inner = Problem.Inner with { ResampleSupport = false, Steps = steps ?? Problem.Inner.Steps };
+        var inner = Problem.Inner with { ResampleSupport = false, Steps = Math.Max(n, 1) };
         var adapting = new MetaProblem<T>(objective, inner, Problem.Method, Array.ConvertAll(Problem.Mask, m => m != T.Zero));
         // The worker scores a query set too; one zero sample (a valid target for both losses) stands in for it.
         var task = new TaskData<T>(objective.InputSize, objective.TargetSize, count, 1);
@@ -101,7 +104,7 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         supportTargets.CopyTo(task.SupportTargets);
         var worker = adapting.CreateWorker(count, 1);
         worker.Adapt(MetaParameters, task);
-        return new AdaptedNetwork<T>(Network, worker.Adapted);
+        return new AdaptedNetwork<T>(Network, worker.Iterate(n));
     }
 
     /// <summary>Query loss (and accuracy for classifiers) with 95% intervals after 0 … N steps on <paramref name="taskCount"/> tasks.</summary>
