@@ -65,6 +65,18 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Records_and_types_nested_in_records_are_extended()
+    {
+        string source = Usings + "public partial record Outer { [MetaModel(1)] public partial record Net { Dense d = new(2); } }\n" +
+            $"[MetaLearner(typeof(Outer.Net))] {Problems} public partial record Learner;";
+        var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Empty(diagnostics);
+        Assert.Equal(3, output.SyntaxTrees.Count());
+        var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
     public void A_learner_of_an_invalid_model_reports_only_the_model_s_problem()
     {
         string source = Usings + "[MetaModel(1)] public partial class Net { static int w = 2; Dense d = new(w); }\n" +

@@ -233,6 +233,34 @@ public sealed class GeneratedTrainerTests
     }
 
     [Fact]
+    public void Training_continues_across_calls_and_stops_on_cancellation()
+    {
+        var learner = new SineAnil(seed: 2);
+        var tasks = new SineTasks(5);
+        var steps = new List<long>();
+        learner.Train(tasks, 2, s => steps.Add(s.Iteration), threads: 1);
+        learner.Train(tasks, 1, s => steps.Add(s.Iteration), threads: 1);
+        Assert.Equal([0L, 1L, 2L], steps);
+        Assert.Equal(3, learner.Iterations);
+
+        var before = learner.MetaParameters.ToArray();
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.Throws<OperationCanceledException>(() => learner.Train(tasks, 5, threads: 1, cancellation: cancel.Token));
+        Assert.Equal(before, learner.MetaParameters);
+        Assert.Equal(3, learner.Iterations);
+        Assert.Throws<ArgumentOutOfRangeException>(() => learner.Train(tasks, 1, threads: 0));
+    }
+
+    [Fact]
+    public void Adapt_rejects_support_data_of_the_wrong_shape_naming_the_set()
+    {
+        var learner = new SineMaml();
+        var error = Assert.Throws<ArgumentException>(() => learner.Adapt([1f, 2f], [1f]));
+        Assert.Contains("support", error.Message);
+    }
+
+    [Fact]
     public void Conv4_constants_agree_with_the_runtime_layers()
     {
         // The runtime layers compute their own shapes and Sequential checks that they chain: a wrong inference throws here.

@@ -26,8 +26,8 @@ internal static class LearnerEmitter
         string adaptedArguments = string.Concat(learner.AdaptedLayers.Select(a => ", " + String(a)));
         string adaptedText = learner.AdaptedLayers.Count == 0 ? "every layer" : string.Join(", ", learner.AdaptedLayers);
 
-        writer.WriteLine($"/// <summary>Meta-learner of <see cref=\"{model}\"/>: {Enum("", method.Method).TrimStart('.')} hypergradient, adapting {adaptedText}.</summary>");
-        using (writer.Open($"partial class {name}"))
+        writer.WriteLine($"/// <summary>Meta-learner of <see cref=\"{model}\"/>: {method.Method.Name ?? "custom"} hypergradient, adapting {adaptedText}.</summary>");
+        using (writer.Open($"{learner.Type.Keyword} {name}"))
         {
             writer.WriteLine($$"""
                 /// <summary>Length of θ, the model's parameters.</summary>

@@ -15,7 +15,7 @@ internal static class ModelEmitter
         var writer = new SourceWriter();
         int braces = EmitterCommon.Open(writer, model.Type);
         writer.WriteLine($"/// <summary>Layout of the model: {Describe(model)}.</summary>");
-        using (writer.Open($"partial class {model.Type.Name}"))
+        using (writer.Open($"{model.Type.Keyword} {model.Type.Name}"))
         {
             writer.WriteLine($$"""
                 /// <summary>Shape of one input sample: {{model.Input}}.</summary>

@@ -4,7 +4,8 @@ namespace MetaSpec.Generators.Spec;
 /// <param name="Namespace">Containing namespace, or null for the global namespace.</param>
 /// <param name="Name">The type's name.</param>
 /// <param name="ContainingTypes">Enclosing types, outermost first, as "keyword Name" (e.g. "partial class Outer").</param>
-internal sealed record TypeSpec(string? Namespace, string Name, EquatableArray<string> ContainingTypes)
+/// <param name="Keyword">How to reopen the type itself: "partial class" or "partial record".</param>
+internal sealed record TypeSpec(string? Namespace, string Name, EquatableArray<string> ContainingTypes, string Keyword = "partial class")
 {
     /// <summary>The name with enclosing types, for hint names and messages: <c>Outer.Inner</c>.</summary>
     public string NestedName

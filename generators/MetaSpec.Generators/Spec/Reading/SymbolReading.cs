@@ -23,7 +23,7 @@ internal static class SymbolReading
         }
         if (!CheckExtensible(type, problems)) return null;
         string? ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return new TypeSpec(ns, type.Name, containing.ToEquatableArray());
+        return new TypeSpec(ns, type.Name, containing.ToEquatableArray(), Keyword(type));
     }
 
     private static bool CheckExtensible(INamedTypeSymbol type, List<SpecProblem> problems)
