@@ -59,6 +59,15 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     public long Iterations { get; private set; }
 
     /// <summary>
+    /// L and the α·N·L ≤ c check from the first <see cref="Train"/> call (declared in the options, or estimated at its
+    /// first meta-iteration); later calls reuse it rather than estimating again. Null before training.
+    /// </summary>
+    public SmoothnessReport? Smoothness { get; private set; }
+
+    /// <summary>The training log (the smoothness line and its warning); the options' log when null.</summary>
+    public TextWriter? Log { get; set; }
+
+    /// <summary>
     /// Runs <paramref name="iterations"/> meta-iterations on <paramref name="tasks"/> with <see cref="MetaTrainer{T}"/>.
     /// The first call draws tasks from <see cref="Seed"/>, so it equals a hand-built trainer with that seed; a later
     /// call continues the optimiser but draws from a seed mixed with <see cref="Iterations"/> (not the same stream as
@@ -73,8 +82,11 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "At least one thread is needed.");
         if (iterations == 0) return;
         int seed = Iterations == 0 ? Seed : unchecked((int)((uint)Seed ^ (uint)(Iterations * 2654435761L)));
-        var options = _options with { Seed = seed, Threads = threads ?? Environment.ProcessorCount };
+        var options = _options with { Seed = seed, Threads = threads ?? Environment.ProcessorCount, Log = Log ?? _options.Log };
+        // L is a property of the task family: estimated once, on the first call.
+        if (Smoothness is not null) options = options with { Smoothness = 0, SmoothnessIterations = 0 };
         using var trainer = new MetaTrainer<T>(Problem, tasks, Optimizer, MetaParameters, options);
+        trainer.SmoothnessReported += report => Smoothness = report;
         for (int i = 0; i < iterations; i++)
         {
             cancellation.ThrowIfCancellationRequested();
