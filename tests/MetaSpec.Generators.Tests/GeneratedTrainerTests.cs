@@ -233,6 +233,18 @@ public sealed class GeneratedTrainerTests
     }
 
     [Fact]
+    public void A_declared_smoothness_reaches_the_trainer_and_an_undeclared_one_is_estimated()
+    {
+        var declared = new SineMaml(seed: 1); // Smoothness = 4 in the spec
+        declared.Train(new SineTasks(10), iterations: 1, threads: 1);
+        Assert.Equal(new SmoothnessReport(4, Estimated: false, StepSize: 0.01, Steps: 5, Constant: 1), declared.Engine.Smoothness);
+
+        var estimated = new SineAnil(seed: 1); // no Smoothness declared
+        estimated.Train(new SineTasks(10), iterations: 1, threads: 1);
+        Assert.True(estimated.Engine.Smoothness is { Estimated: true, Smoothness: > 0 });
+    }
+
+    [Fact]
     public void Training_continues_across_calls_and_stops_on_cancellation()
     {
         var learner = new SineAnil(seed: 2);

@@ -93,6 +93,7 @@ internal static class LearnerEmitter
                 {
                     TaskBatch = {{Int(outer.TaskBatch)}},
                     ClipGradientNorm = {{Double(outer.ClipGradientNorm)}},
+                    Smoothness = Smoothness, // declared L; 0 lets the trainer estimate it
                     Seed = seed,
                     Threads = threads ?? global::System.Environment.ProcessorCount,
                 };

@@ -19,6 +19,21 @@ public sealed record TrainerOptions
 
     /// <summary>Clip the meta-gradient to this global norm (PyTorch's clip_grad_norm_); 0 for no clipping.</summary>
     public double ClipGradientNorm { get; init; }
+
+    /// <summary>
+    /// The declared smoothness L of the task loss; 0 lets the trainer estimate it at the first meta-iteration
+    /// (see <see cref="SmoothnessIterations"/>). Either way the trainer checks α·N·L ≤ <see cref="StepSizeConstant"/>.
+    /// </summary>
+    public double Smoothness { get; init; }
+
+    /// <summary>Power iterations per task for estimating L when none is declared; 0 skips the estimate (and the check).</summary>
+    public int SmoothnessIterations { get; init; } = 20;
+
+    /// <summary>c of the step-size bound α·N·L ≤ c (the analyzers read it from .editorconfig's metaspec.step_size_constant).</summary>
+    public double StepSizeConstant { get; init; } = 1;
+
+    /// <summary>The training log: the smoothness line (and its warning when α·N·L &gt; c) goes here; null for none.</summary>
+    public TextWriter? Log { get; init; }
 }
 
 /// <summary>What one meta-iteration did.</summary>
@@ -41,6 +56,8 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     private readonly TaskData<T>[] _batch;
     private readonly T[][] _taskGradients;
     private readonly T[] _taskLosses;
+    private readonly double[] _taskSmoothness;
+    private bool _estimating;
     private readonly T[] _gradient;
     private readonly TaskWorker<T>[] _workers;
     private readonly SeededRandom _sampler;
@@ -58,7 +75,14 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
             throw new ArgumentException($"Expected {problem.MetaParameterCount} meta-parameters, got {metaParameters.Length}.", nameof(metaParameters));
         if (options.TaskBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TaskBatch, "The task batch must hold at least one task.");
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "At least one thread is needed.");
-        if (!(options.ClipGradientNorm >= 0)) throw new ArgumentOutOfRangeException(nameof(options), options.ClipGradientNorm, "The clipping norm must be non-negative.");
+        if (!(options.ClipGradientNorm >= 0) || double.IsInfinity(options.ClipGradientNorm))
+            throw new ArgumentOutOfRangeException(nameof(options), options.ClipGradientNorm, "The clipping norm must be non-negative and finite.");
+        if (!(options.Smoothness >= 0) || double.IsInfinity(options.Smoothness))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Smoothness, "The smoothness L must be non-negative and finite (0 to estimate it).");
+        if (options.SmoothnessIterations < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.SmoothnessIterations, "The power iterations must be non-negative.");
+        if (!(options.StepSizeConstant > 0) || double.IsInfinity(options.StepSizeConstant))
+            throw new ArgumentOutOfRangeException(nameof(options), options.StepSizeConstant, "The step-size constant c must be positive and finite.");
         if (tasks.InputShape.Size != problem.Objective.InputSize)
             throw new ArgumentException($"The tasks' inputs have {tasks.InputShape.Size} values per sample but the model expects {problem.Objective.InputSize}.", nameof(tasks));
         if (tasks.TargetSize != problem.Objective.TargetSize)
@@ -77,6 +101,7 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
             _taskGradients[t] = new T[problem.MetaParameterCount];
         }
         _taskLosses = new T[options.TaskBatch];
+        _taskSmoothness = new double[options.TaskBatch];
         _gradient = new T[problem.MetaParameterCount];
         _workers = new TaskWorker<T>[threads];
         for (int w = 0; w < threads; w++) _workers[w] = problem.CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
@@ -90,18 +115,21 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     /// <summary>Meta-iterations completed.</summary>
     public long Iteration { get; private set; }
 
+    /// <summary>
+    /// L and the α·N·L ≤ c check, set at the first meta-iteration (declared L, or the estimate); null before, or
+    /// when nothing was declared and estimation is off.
+    /// </summary>
+    public SmoothnessReport? Smoothness { get; private set; }
+
+    /// <summary>Raised once, when <see cref="Smoothness"/> is set.</summary>
+    public event Action<SmoothnessReport>? SmoothnessReported;
+
     /// <summary>One meta-iteration. On a non-finite loss or gradient, throws <see cref="MetaTrainingException"/> and leaves the meta-parameters as they were.</summary>
     public MetaStep Step()
     {
         for (int t = 0; t < _batch.Length; t++) _tasks.Sample(_sampler, _batch[t]);
-        try
-        {
-            _runner.Run();
-        }
-        catch (TaskFailure f)
-        {
-            throw new MetaTrainingException($"Meta-iteration {Iteration}, task {f.Task}: {f.InnerException!.Message}", Iteration, f.Task, f.InnerException);
-        }
+        if (Iteration == 0 && Smoothness is null) CheckSmoothness();
+        RunTasks();
 
         _gradient.AsSpan().Clear();
         T lossSum = T.Zero;
@@ -140,6 +168,49 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
         }
     }
 
+    private void RunTasks()
+    {
+        try
+        {
+            _runner.Run();
+        }
+        catch (TaskFailure f)
+        {
+            throw new MetaTrainingException($"Meta-iteration {Iteration}, task {f.Task}: {f.InnerException!.Message}", Iteration, f.Task, f.InnerException);
+        }
+    }
+
+    /// <summary>
+    /// Once, on the first meta-batch before its step: take the declared L or estimate it (the largest estimate over
+    /// the batch's tasks: L bounds every task), then report it and log it with the α·N·L ≤ c verdict. The estimate
+    /// draws from its own random keys (iteration key 0, which training never uses) and the workers' scratch, so
+    /// the run's parameters are the same with or without it.
+    /// </summary>
+    private void CheckSmoothness()
+    {
+        double smoothness = _options.Smoothness;
+        bool estimated = smoothness == 0;
+        if (estimated)
+        {
+            if (_options.SmoothnessIterations == 0) return;
+            _estimating = true;
+            try
+            {
+                RunTasks();
+            }
+            finally
+            {
+                _estimating = false;
+            }
+            smoothness = 0;
+            foreach (double s in _taskSmoothness) smoothness = Math.Max(smoothness, s);
+        }
+        var inner = _problem.Inner;
+        Smoothness = new SmoothnessReport(smoothness, estimated, inner.StepSize, inner.Steps, _options.StepSizeConstant);
+        _options.Log?.WriteLine(Smoothness.ToString());
+        SmoothnessReported?.Invoke(Smoothness);
+    }
+
     private void RunWorker(int w)
     {
         var worker = _workers[w];
@@ -147,6 +218,13 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
         {
             try
             {
+                if (_estimating)
+                {
+                    worker.Random.Reseed((ulong)_options.Seed, 0, (ulong)t + 1);
+                    worker.Validate(_batch[t]);
+                    _taskSmoothness[t] = worker.EstimateSmoothness(MetaParameters, _batch[t], _options.SmoothnessIterations);
+                    continue;
+                }
                 worker.Random.Reseed((ulong)_options.Seed, (ulong)Iteration + 1, (ulong)t + 1);
                 worker.Validate(_batch[t]);
                 _taskLosses[t] = worker.MetaGradient(MetaParameters, _batch[t], _taskGradients[t]);

@@ -59,6 +59,15 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     public long Iterations { get; private set; }
 
     /// <summary>
+    /// L and the α·N·L ≤ c check from the first <see cref="Train"/> call (declared in the options, or estimated at its
+    /// first meta-iteration); later calls reuse it rather than estimating again. Null before training.
+    /// </summary>
+    public SmoothnessReport? Smoothness { get; private set; }
+
+    /// <summary>The training log (the smoothness line and its warning); the options' log when null.</summary>
+    public TextWriter? Log { get; set; }
+
+    /// <summary>
     /// Runs <paramref name="iterations"/> meta-iterations on <paramref name="tasks"/> with <see cref="MetaTrainer{T}"/>.
     /// The first call draws tasks from <see cref="Seed"/>, so it equals a hand-built trainer with that seed; a later
     /// call continues the optimiser but draws from a seed mixed with <see cref="Iterations"/> (not the same stream as
@@ -73,8 +82,11 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "At least one thread is needed.");
         if (iterations == 0) return;
         int seed = Iterations == 0 ? Seed : unchecked((int)((uint)Seed ^ (uint)(Iterations * 2654435761L)));
-        var options = _options with { Seed = seed, Threads = threads ?? Environment.ProcessorCount };
+        var options = _options with { Seed = seed, Threads = threads ?? Environment.ProcessorCount, Log = Log ?? _options.Log };
+        // L is a property of the task family: estimated once, on the first call.
+        if (Smoothness is not null) options = options with { Smoothness = 0, SmoothnessIterations = 0 };
         using var trainer = new MetaTrainer<T>(Problem, tasks, Optimizer, MetaParameters, options);
+        trainer.SmoothnessReported += report => Smoothness = report;
         for (int i = 0; i < iterations; i++)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -87,13 +99,16 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>
     /// Adapts the meta-parameters to one task's support set (<paramref name="steps"/> inner steps; the declared N
     /// when null) and returns the adapted network. The support data is used as given: no resampling.
+    /// With 0 steps the result is the starting point of adaptation (θ, its head zeroed for a re-solved head).
     /// </summary>
     public AdaptedNetwork<T> Adapt(ReadOnlySpan<T> supportInputs, ReadOnlySpan<T> supportTargets, int? steps = null)
     {
         var objective = Problem.Objective;
         objective.Validate(supportInputs, supportTargets, "support");
+        int n = steps ?? Problem.Inner.Steps;
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(steps), n, "The number of adaptation steps cannot be negative.");
         int count = supportInputs.Length / objective.InputSize;
-        var inner = Problem.Inner with { ResampleSupport = false, Steps = steps ?? Problem.Inner.Steps };
+        var inner = Problem.Inner with { ResampleSupport = false, Steps = Math.Max(n, 1) };
         var adapting = new MetaProblem<T>(objective, inner, Problem.Method, Array.ConvertAll(Problem.Mask, m => m != T.Zero));
         // The worker scores a query set too; one zero sample (a valid target for both losses) stands in for it.
         var task = new TaskData<T>(objective.InputSize, objective.TargetSize, count, 1);
@@ -101,7 +116,7 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         supportTargets.CopyTo(task.SupportTargets);
         var worker = adapting.CreateWorker(count, 1);
         worker.Adapt(MetaParameters, task);
-        return new AdaptedNetwork<T>(Network, worker.Adapted);
+        return new AdaptedNetwork<T>(Network, worker.Iterate(n));
     }
 
     /// <summary>Query loss (and accuracy for classifiers) with 95% intervals after 0 … N steps on <paramref name="taskCount"/> tasks.</summary>

@@ -170,6 +170,24 @@ public class TrainerTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Adapting_zero_steps_gives_the_starting_point_and_one_step_moves_from_it(bool resetHead)
+    {
+        var net = Net();
+        var inner = new InnerLoop { Steps = 3, StepSize = 0.01, ResetAdaptedToZero = resetHead };
+        var problem = MetaProblem<float>.ForNetwork(net, MeanSquaredError<float>.Instance, inner, Hypergradient.Unrolled, "head");
+        var learner = new NetworkLearner<float>(net, problem, new Adam<float>(net.ParameterCount), new TrainerOptions(), seed: 2);
+        float[] x = [0.5f, -1, 2, 3, -4], y = [1, 0, -1, 0.5f, 2];
+        var start = learner.Adapt(x, y, steps: 0).Parameters.ToArray();
+        var expected = learner.Parameters.ToArray();
+        if (resetHead) expected.AsSpan(net.Segment("head").Offset).Clear();
+        Assert.Equal(expected, start);
+        Assert.NotEqual(start, learner.Adapt(x, y, steps: 1).Parameters.ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => learner.Adapt(x, y, steps: -1));
+    }
+
     [Fact]
     public void Adam_first_step_moves_each_parameter_by_the_learning_rate_against_its_gradient_sign()
     {

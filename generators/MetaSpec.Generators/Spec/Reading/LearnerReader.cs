@@ -36,32 +36,44 @@ internal static class LearnerReader
         if (outerAttribute is null) problems.Add(SpecProblem.Of(SpecProblemKind.MissingOuterProblem, identifier, type.Name));
         if (typeSpec is null || model is null || innerAttribute is null || outerAttribute is null || problems.Count > 0) return Fail(problems);
 
-        var inner = new InnerSpec(
-            SymbolReading.ReadEnum(innerAttribute.ConstructorArguments[0]),
-            SymbolReading.Named(innerAttribute, "Steps", 1),
-            SymbolReading.Named(innerAttribute, "StepSize", 0.01),
-            SymbolReading.Named(innerAttribute, "Smoothness", 0.0),
-            SymbolReading.Named(innerAttribute, "Proximal", 0.0),
-            SymbolReading.Named(innerAttribute, "ResampleSupport", false),
-            SymbolReading.Named(innerAttribute, "LearnStepSizes", false),
-            SymbolReading.Named(innerAttribute, "ResetAdaptedToZero", false));
-        var outer = new OuterSpec(
-            SymbolReading.ReadEnum(outerAttribute.ConstructorArguments[0]),
-            SymbolReading.Named(outerAttribute, "LearningRate", 1e-3),
-            SymbolReading.Named(outerAttribute, "TaskBatch", 4),
-            SymbolReading.Named(outerAttribute, "Momentum", 0.0),
-            SymbolReading.Named(outerAttribute, "ClipGradientNorm", 0.0));
-        var method = HypergradientSpec.Default;
-        if (SymbolReading.Find(type, SpecNames.HypergradientAttribute) is { } h)
-            method = new HypergradientSpec(
-                SymbolReading.ReadEnum(h.ConstructorArguments[0]),
-                SymbolReading.NamedEnum(h, "Solver", method.Solver),
-                SymbolReading.Named(h, "Iterations", method.Iterations),
-                SymbolReading.Named(h, "NeumannStep", method.NeumannStep),
-                SymbolReading.Named(h, "FiniteDifferenceStep", method.FiniteDifferenceStep),
-                SymbolReading.Named(h, "Directions", method.Directions),
-                SymbolReading.Named(h, "Smoothing", method.Smoothing));
+        var inner = ReadInner(innerAttribute);
+        var outer = ReadOuter(outerAttribute);
+        var method = ReadHypergradient(SymbolReading.Find(type, SpecNames.HypergradientAttribute));
         return new LearnerReadResult(new LearnerSpec(typeSpec, model, inner, outer, method), EquatableArray<SpecProblem>.Empty);
+    }
+
+    /// <summary>[InnerProblem] with the attribute's defaults for what it leaves out.</summary>
+    public static InnerSpec ReadInner(AttributeData attribute) => new(
+        SymbolReading.ReadEnum(attribute.ConstructorArguments.FirstOrDefault()),
+        SymbolReading.Named(attribute, "Steps", 1),
+        SymbolReading.Named(attribute, "StepSize", 0.01),
+        SymbolReading.Named(attribute, "Smoothness", 0.0),
+        SymbolReading.Named(attribute, "Proximal", 0.0),
+        SymbolReading.Named(attribute, "ResampleSupport", false),
+        SymbolReading.Named(attribute, "LearnStepSizes", false),
+        SymbolReading.Named(attribute, "ResetAdaptedToZero", false));
+
+    /// <summary>[OuterProblem] with the attribute's defaults for what it leaves out.</summary>
+    public static OuterSpec ReadOuter(AttributeData attribute) => new(
+        SymbolReading.ReadEnum(attribute.ConstructorArguments.FirstOrDefault()),
+        SymbolReading.Named(attribute, "LearningRate", 1e-3),
+        SymbolReading.Named(attribute, "TaskBatch", 4),
+        SymbolReading.Named(attribute, "Momentum", 0.0),
+        SymbolReading.Named(attribute, "ClipGradientNorm", 0.0));
+
+    /// <summary>[Hypergradient] with the attribute's defaults; <see cref="HypergradientSpec.Default"/> (Unrolled) when absent.</summary>
+    public static HypergradientSpec ReadHypergradient(AttributeData? attribute)
+    {
+        var method = HypergradientSpec.Default;
+        if (attribute is null) return method;
+        return new HypergradientSpec(
+            SymbolReading.ReadEnum(attribute.ConstructorArguments.FirstOrDefault()),
+            SymbolReading.NamedEnum(attribute, "Solver", method.Solver),
+            SymbolReading.Named(attribute, "Iterations", method.Iterations),
+            SymbolReading.Named(attribute, "NeumannStep", method.NeumannStep),
+            SymbolReading.Named(attribute, "FiniteDifferenceStep", method.FiniteDifferenceStep),
+            SymbolReading.Named(attribute, "Directions", method.Directions),
+            SymbolReading.Named(attribute, "Smoothing", method.Smoothing));
     }
 
     private static LearnerReadResult Fail(List<SpecProblem> problems) => new(null, problems.ToEquatableArray());
