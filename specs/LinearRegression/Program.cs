@@ -77,7 +77,7 @@ public static class Program
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("LinearRegression", "one-step MAML on mixed linear regression: α* and w_MAML(α), theory against measurement");
-        var (iterations, seed, threads) = cli.AddStandard(iterations: 3000);
+        var (iterations, seed, threads) = cli.AddStandard(iterations: 10_000);
         var evalTasks = cli.Add("--eval-tasks", 4000, "tasks per grid point (the same tasks for every α)", "N");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
 
