@@ -6,19 +6,25 @@
 //
 // Protocol (as Finn et al.): images resized to 28×28; each character rotated by 90°, 180° and 270° counts as a
 // new class (on both sides, as in their code; --no-rotations turns it off); one inner step of α = 0.4 in
-// training, three at test time; Adam 1e-3. Departures, for a CPU: the paper meta-trains 60 000 iterations of
-// 32 tasks with second-order MAML on a GPU; the default here is 1200 iterations of 4 tasks with first-order
-// MAML (FOMAML, which Finn et al. report within about 0.5 points of MAML on Omniglot), 2-3 minutes on 2 cores.
-// Measured at equal compute, 4 tasks per iteration learned faster than 8 (65% vs 56% after 3 test steps).
-// --second-order uses the exact meta-gradient at roughly twice the cost per iteration.
+// training, three at test time; Adam 1e-3; second-order MAML. Departure, for a CPU: the paper meta-trains
+// 60 000 iterations of 32 tasks on a GPU; the default here is 250 iterations of 4 tasks, 2-3 minutes on 2 cores.
+// Why second order on a CPU budget: measured here, first-order MAML (--first-order) costs about half as much per
+// iteration but learns far more slowly at this stage: 1200 first-order iterations (about the same wall time)
+// reach 69.5 ± 2.4% after 3 test steps, 250 second-order iterations 80.5 ± 1.8% after 1 step (Finn et al. find
+// the two close only at the end of their 60 000 iterations). 4 tasks per iteration rather than 8: at equal
+// compute (first order) 4 did better (65% against 56% after 3 steps).
 // Finn et al. split characters 1200/423 across both halves; here the halves are the ones Lake et al. publish.
+// The runtime's α·N·L check warns at the first iteration: the curvature power iteration finds for this BatchNorm
+// network is in the thousands, so the convergence bound asks for α three or more orders of magnitude below the
+// paper's 0.4; we keep the paper's α (we did not measure training at the bound's).
 //
 // Run:     dotnet run --project specs/Omniglot            (options: --help)
 // Data:    images_background.npz and images_evaluation.npz, by default from ../shared/data/omniglot beside the
 //          repository root; --data DIR points elsewhere.
-// Expect:  accuracy after 0 steps is chance (20%: the labels are permuted per episode, so the initialisation
-//          alone cannot know them); after adaptation it climbs well above chance with training (see
-//          docs/specs.md for the figures measured with the defaults; the paper reaches 98.7% with its budget).
+// Expect:  accuracy after 0 steps near chance (20%: the labels are permuted per episode, so the initialisation
+//          alone cannot know them); about 80% after the 1 step it was trained for (docs/specs.md has the figures
+//          measured with the defaults; the paper reaches 98.7% with its budget). More test steps than trained for
+//          can do worse with this short training and α = 0.4.
 using System.Diagnostics;
 using MetaSpec.Data;
 using MetaSpec.Meta;
@@ -48,14 +54,14 @@ public partial class Conv4
     Dense classifier = new(5);
 }
 
-/// <summary>First-order MAML (the default): the query gradient at the adapted weights, no second derivatives; 4 tasks per meta-batch.</summary>
+/// <summary>First-order MAML (--first-order): the query gradient at the adapted weights, no second derivatives; 4 tasks per meta-batch.</summary>
 [MetaLearner(typeof(Conv4))]
 [InnerProblem(LossKind.CrossEntropy, Steps = 1, StepSize = 0.4)]
 [OuterProblem(OptimizerKind.Adam, LearningRate = 0.001, TaskBatch = 4)]
 [Hypergradient(HypergradientKind.FirstOrder)]
 public partial class OmniglotFomaml;
 
-/// <summary>Second-order MAML (--second-order): the exact meta-gradient through the inner step.</summary>
+/// <summary>Second-order MAML (the default): the exact meta-gradient through the inner step; 4 tasks per meta-batch.</summary>
 [MetaLearner(typeof(Conv4))]
 [InnerProblem(LossKind.CrossEntropy, Steps = 1, StepSize = 0.4)]
 [OuterProblem(OptimizerKind.Adam, LearningRate = 0.001, TaskBatch = 4)]
@@ -73,13 +79,19 @@ public static class Program
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("Omniglot", "5-way 1-shot MAML with Conv-4 on Omniglot (Finn et al. 2017)");
-        var (iterations, seed, threads) = cli.AddStandard(iterations: 1200);
+        var (iterations, seed, threads) = cli.AddStandard(iterations: 250);
         var evalTasks = cli.Add("--eval-tasks", 300, "held-out episodes for the evaluation", "N");
         var dataOption = cli.Add<string?>("--data", null, "folder with images_background.npz and images_evaluation.npz " +
             "(default: ../shared/data/omniglot from the repository root)", "DIR");
-        var secondOrder = cli.Flag("--second-order", "exact second-order MAML instead of first-order (about twice the time per iteration)");
+        var firstOrder = cli.Flag("--first-order", "first-order MAML: about half the time per iteration, slower learning (try --iterations 1200)");
+        var secondOrder = cli.Flag("--second-order", "exact second-order MAML (the default; the flag states it explicitly)");
         var noRotations = cli.Flag("--no-rotations", "do not add the 90°/180°/270° rotations of each character as classes");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
+        if (firstOrder.Value && secondOrder.Value)
+        {
+            error.WriteLine("Omniglot: choose one of --first-order and --second-order.");
+            return 2;
+        }
 
         string? data = dataOption.Value ?? DefaultDataFolder();
         if (data is null || !File.Exists(Path.Combine(data, Omniglot.FileName(OmniglotSplit.Background)))
@@ -109,7 +121,7 @@ public static class Program
         Action<ITaskDistribution<float>, int, Action<MetaStep>> train;
         Func<ITaskDistribution<float>, int, int, int, EvaluationResult> evaluate;
         string method;
-        if (secondOrder.Value)
+        if (!firstOrder.Value)
         {
             var maml = new OmniglotMaml(seed.Value);
             maml.Engine.Log = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
@@ -123,7 +135,7 @@ public static class Program
         }
 
         output.WriteLine(F($"{method}, Conv-4 ({Conv4.ParameterCount} parameters), {Ways}-way {Shots}-shot, {QueryShots} query image per class"));
-        output.WriteLine(F($"{iterations.Value} meta-iterations of {OmniglotFomaml.TaskBatch} tasks, inner step α = {OmniglotFomaml.InnerStepSize}, {threads.Value} threads"));
+        output.WriteLine(F($"{iterations.Value} meta-iterations of {OmniglotMaml.TaskBatch} tasks, inner step α = {OmniglotMaml.InnerStepSize}, {threads.Value} threads"));
         clock.Restart();
         double lossWindow = 0;
         int windowCount = 0, report = Math.Max(1, iterations.Value / 10);

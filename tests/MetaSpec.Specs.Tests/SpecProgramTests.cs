@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 namespace MetaSpec.Specs.Tests;
 
 /// <summary>
-/// Runs every spec's entry point with a tiny budget (2 meta-iterations, 20 evaluation tasks, one thread) and
+/// Runs every spec's entry point with a tiny budget (2 meta-iterations, 20 evaluation tasks, one thread; 1, 3 and
+/// two threads for the convolutional ones) and
 /// checks the exit code and the lines a reader is told to expect. The figures themselves are not checked:
 /// two iterations train nothing; these tests keep the programs runnable and their output in shape.
 /// The specs run one after another (one test class), so their timings do not compete.
@@ -11,6 +12,13 @@ namespace MetaSpec.Specs.Tests;
 public sealed class SpecProgramTests
 {
     private static readonly string[] Tiny = ["--iterations", "2", "--eval-tasks", "20", "--threads", "1"];
+
+    /// <summary>
+    /// The convolutional specs cost far more per task (and tests build in Debug): fewer still. A one-iteration run
+    /// spends most of its time in the runtime's smoothness estimate (power iteration over the first batch), which
+    /// two threads halve.
+    /// </summary>
+    private static readonly string[] TinyConvolutional = ["--iterations", "1", "--eval-tasks", "3", "--threads", "2"];
 
     private const string Interval = @"\d+\.\d+ ± \d+\.\d+";
 
@@ -34,10 +42,15 @@ public sealed class SpecProgramTests
             "(../shared/data/omniglot beside the repository root; see the README there). It is not skipped without them.");
 
         // No --data: the spec must find ../shared/data/omniglot from the repository root by itself.
-        string output = RunSpec(OmniglotSpec.Program.Run, Tiny);
+        string output = RunSpec(OmniglotSpec.Program.Run, TinyConvolutional);
         Assert.Contains("3856 meta-train classes (background), 2636 meta-test classes (evaluation)", output);
         Assert.Matches(new Regex($@"after 0 steps: accuracy {Interval} %"), output);
         Assert.Matches(new Regex($@"after 3 steps: accuracy {Interval} %"), output);
+        Assert.Contains("second-order MAML", output);
+
+        string firstOrder = RunSpec(OmniglotSpec.Program.Run, [.. TinyConvolutional, "--first-order", "--no-rotations", "--data", data]);
+        Assert.Contains("first-order MAML", firstOrder);
+        Assert.Contains("964 meta-train classes (background), 659 meta-test classes (evaluation)", firstOrder);
     }
 
     [Fact]
@@ -56,7 +69,7 @@ public sealed class SpecProgramTests
     [Fact]
     public void FashionMnist_prints_held_out_accuracy()
     {
-        string output = RunSpec(FashionMnistSpec.Program.Run, Tiny);
+        string output = RunSpec(FashionMnistSpec.Program.Run, TinyConvolutional);
         Assert.Contains("meta-test classes Shirt, Sneaker, Bag, Ankle boot", output);
         Assert.Matches(new Regex($@"after 5 steps: accuracy {Interval} %"), output);
     }
