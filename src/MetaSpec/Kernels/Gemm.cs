@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 
 namespace MetaSpec.Kernels;
 
-/// <summary>The micro-kernel families <see cref="Gemm"/> can run on, best first.</summary>
+/// <summary>The code paths <see cref="Gemm"/> can take: four packed micro-kernel families, best first, and the direct path.</summary>
 internal enum GemmKernel
 {
     /// <summary>AVX-512F, 512-bit vectors.</summary>
@@ -19,28 +19,39 @@ internal enum GemmKernel
 
     /// <summary>Scalar arithmetic, for element types without vector support.</summary>
     Scalar,
+
+    /// <summary>The small-matrix path: 256-bit AVX2 + FMA straight from A, no packing (see <see cref="GemmDirect"/>).</summary>
+    Direct,
 }
 
 /// <summary>General matrix multiply on row-major spans.</summary>
 /// <remarks>
 /// The structure is GotoBLAS/BLIS's: C is cut into column blocks of <c>nc</c>, the k dimension into
 /// blocks of <c>kc</c> and the rows into blocks of <c>mc</c>. For each (column, depth) block op(B) is copied
-/// ("packed") into panels of NR columns that the micro-kernel streams contiguously and that stay in L1 while
-/// it sweeps over the rows; for each row block op(A) is packed into panels of MR rows that stay in L2. The
-/// packing absorbs the transposes, so all four transpose combinations run the same micro-kernel. Packing
-/// buffers are per thread and kept, so repeated calls allocate nothing.
+/// ("packed") into panels of NR columns that the micro-kernel streams contiguously; for each row block op(A)
+/// is packed into panels of MR rows that stay in L2 while every panel of B passes by. The packing absorbs the
+/// transposes, so all four transpose combinations run the same micro-kernel (<see cref="IGemmMicroKernel{T}"/>).
+/// Packing buffers are per thread and kept, so repeated calls allocate nothing. Products too small to repay
+/// the packing take the direct path (<see cref="GemmDirect"/>).
 /// </remarks>
 public static class Gemm
 {
-    // Depth of a packed block: a kc×NR panel of B (256·32 floats or 256·16 doubles = 32 KiB) fits in L1 next to
-    // the MR-row sliver of A it meets.
-    private const int DepthBlock = 256;
+    // Block sizes, measured on Sapphire Rapids (48 KiB L1d, 2 MiB L2 per core) from 256 to 2048 square; the
+    // differences are a few per cent. Depth of a packed block: longer blocks mean fewer passes over C (each pass
+    // reads and writes every tile of C); 512 beat 256 and 384, even though a 512×NR panel of B then lives in L2.
+    private const int DepthBlock = 512;
 
-    // Bytes of a packed mc×kc block of A: it must stay in the (per-core) L2 while every panel of B passes by.
-    private const int RowBlockBytes = 512 * 1024;
+    // Bytes of a packed mc×kc block of A, which every panel of B meets in turn: small enough to stay in L2 beside
+    // the B panels streaming past (128 KiB, i.e. 56 rows of floats at kc = 512, measured best).
+    private const int RowBlockBytes = 128 * 1024;
 
-    // Columns of a packed kc×nc block of B: bounds the packing buffer; large enough that 1024² needs one block.
-    private const int ColumnBlock = 4096;
+    // Columns of a packed kc×nc block of B: bounds the per-thread buffer (4 MiB of floats); beyond that the
+    // column blocking hardly matters because B's panels stream from L3 either way.
+    private const int ColumnBlock = 2048;
+
+    // Up to this many multiply-adds the direct (unpacked) path is faster: measured 1.2-3× faster for the MLP
+    // products (25×40×40, 10×1×40, 40×40×25 ...) and 100×40×40, equal at 48³, slower from 64³ and 40×128×32.
+    private const long DirectMaxWork = 128 * 1024;
 
     // Below this many multiply-adds a second thread costs more to wake than it saves.
     private const long ParallelThreshold = 128 * 128 * 128;
@@ -56,7 +67,11 @@ public static class Gemm
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
         ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false, int threads = 1)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Multiply(BestKernel<T>(), transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads);
+        Multiply(ChooseKernel<T>(m, n, k), transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, threads);
+
+    /// <summary>The path for an m×n×k product: direct when small, else the best packed micro-kernel.</summary>
+    internal static GemmKernel ChooseKernel<T>(int m, int n, int k) where T : unmanaged, IFloatingPointIeee754<T> =>
+        (long)m * n * k <= DirectMaxWork && GemmDirect.IsSupported<T>() ? GemmKernel.Direct : BestKernel<T>();
 
     /// <summary>The fastest micro-kernel this machine supports for <typeparamref name="T"/>.</summary>
     internal static GemmKernel BestKernel<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -71,6 +86,7 @@ public static class Gemm
         GemmKernel.Avx512 => Avx512MicroKernel<T>.IsSupported,
         GemmKernel.Avx2 => Avx2MicroKernel<T>.IsSupported,
         GemmKernel.Vector => VectorMicroKernel<T>.IsSupported,
+        GemmKernel.Direct => GemmDirect.IsSupported<T>(),
         _ => true,
     };
 
@@ -80,6 +96,7 @@ public static class Gemm
         GemmKernel.Avx512 => (Avx512MicroKernel<T>.Rows, Avx512MicroKernel<T>.Columns),
         GemmKernel.Avx2 => (Avx2MicroKernel<T>.Rows, Avx2MicroKernel<T>.Columns),
         GemmKernel.Vector => (VectorMicroKernel<T>.Rows, VectorMicroKernel<T>.Columns),
+        GemmKernel.Direct => (GemmDirect.Rows, GemmDirect.Columns<T>()),
         _ => (ScalarMicroKernel<T>.Rows, ScalarMicroKernel<T>.Columns),
     };
 
@@ -109,11 +126,48 @@ public static class Gemm
                 case GemmKernel.Avx512: Execute<T, Avx512MicroKernel<T>>(problem, threads); break;
                 case GemmKernel.Avx2: Execute<T, Avx2MicroKernel<T>>(problem, threads); break;
                 case GemmKernel.Vector: Execute<T, VectorMicroKernel<T>>(problem, threads); break;
+                case GemmKernel.Direct: RunDirect(problem); break;
                 default: Execute<T, ScalarMicroKernel<T>>(problem, threads); break;
             }
         }
     }
 
+    /// <summary>
+    /// Runs the problem on one thread, or splits C into one band per thread along its longer side. Each band runs
+    /// the whole blocked algorithm on its own buffers (so op(B), or op(A), is packed once per band: cheap beside
+    /// the n³ work, and measured faster than sharing packed blocks between threads, which needs a barrier per block).
+    /// Every element of C is summed by one thread in the same order, so the result is bit for bit the single-threaded one.
+    /// </summary>
+    private static void Execute<T, TKernel>(in Problem<T> problem, int threads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : IGemmMicroKernel<T>
+    {
+        bool byRows = problem.M >= problem.N;
+        int length = byRows ? problem.M : problem.N;
+        int tile = byRows ? TKernel.Rows : TKernel.Columns;
+        // Bands are whole tiles, so only the last band has a ragged edge.
+        int band = CeilDiv(CeilDiv(length, tile), threads) * tile, bands = CeilDiv(length, band);
+        if (bands <= 1)
+            Run<T, TKernel>(problem);
+        else
+            RunBands<T, TKernel>(problem, byRows, band, bands);
+    }
+
+    // Apart from Execute because a lambda's closure is allocated on entry to the method that declares what it
+    // captures: kept here, single-threaded calls allocate nothing.
+    private static void RunBands<T, TKernel>(Problem<T> problem, bool byRows, int band, int bands)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : IGemmMicroKernel<T>
+    {
+        int length = byRows ? problem.M : problem.N;
+        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = bands }, i =>
+        {
+            int start = i * band, count = Math.Min(band, length - start);
+            Run<T, TKernel>(byRows ? problem.Rows(start, count) : problem.Columns(start, count));
+        });
+    }
+
+    /// <summary>Throws unless the sizes are non-negative and each matrix fits its span with its leading dimension.</summary>
     internal static void Validate(bool transposeA, bool transposeB, int m, int n, int k,
         int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
     {
@@ -134,54 +188,47 @@ public static class Gemm
         }
     }
 
-    /// <summary>Runs the problem on one thread, or splits C into bands along its longer side, one per thread.</summary>
-    private static unsafe void Execute<T, TKernel>(Problem<T> problem, int threads)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TKernel : IGemmMicroKernel<T>
+    /// <summary>The small-matrix path: op(B) transposed into scratch if need be, then <see cref="GemmDirect"/>.</summary>
+    private static unsafe void RunDirect<T>(in Problem<T> p) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool byRows = problem.M >= problem.N;
-        int length = byRows ? problem.M : problem.N;
-        int tile = byRows ? TKernel.Rows : TKernel.Columns;
-        // Bands are whole tiles, so only the last band has a ragged edge.
-        int bandTiles = CeilDiv(CeilDiv(length, tile), threads);
-        int band = bandTiles * tile, bands = CeilDiv(length, band);
-        if (bands <= 1)
-            Run<T, TKernel>(problem);
-        else
-            RunBands<T, TKernel>(problem, byRows, band, bands, threads);
-    }
-
-    // Apart from Execute because the lambda's closure is allocated on entry to the method that declares what it
-    // captures: kept here, single-threaded calls allocate nothing.
-    private static void RunBands<T, TKernel>(Problem<T> problem, bool byRows, int band, int bands, int threads)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TKernel : IGemmMicroKernel<T>
-    {
-        int length = byRows ? problem.M : problem.N;
-        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        T* b = p.B;
+        nint ldb = p.Ldb;
+        if (p.TransposeB)
         {
-            int start = i * band, count = Math.Min(band, length - start);
-            Run<T, TKernel>(byRows ? problem.Rows(start, count) : problem.Columns(start, count));
-        });
+            // op(B)[q, j] = B[j, q]: the direct kernel wants rows of op(B) along n.
+            b = PackingBuffer<T>.ForB((nint)p.K * p.N);
+            GemmPacking.Transpose(p.B, p.Ldb, p.N, p.K, b, p.N);
+            ldb = p.N;
+        }
+        GemmDirect.Multiply(p.M, p.N, p.K, p.A, p.TransposeA ? 1 : p.Lda, p.TransposeA ? p.Lda : 1, b, ldb, p.C, p.Ldc, p.Accumulate);
     }
 
-    /// <summary>The blocked loops: pack a block of op(B), then blocks of op(A), and sweep the micro-kernel over them.</summary>
-    [SkipLocalsInit]
+    /// <summary>Block sizes for one problem: equal blocks rather than full blocks plus a sliver (k = 257 runs as 129 + 128, not 256 + 1).</summary>
+    private readonly record struct Blocking(int Depth, int Rows, int Columns)
+    {
+        public static Blocking For<T, TKernel>(in Problem<T> p)
+            where T : unmanaged
+            where TKernel : IGemmMicroKernel<T>
+        {
+            int mr = TKernel.Rows;
+            int rowBlock = Math.Max(mr, RowBlockBytes / (DepthBlock * Unsafe.SizeOf<T>()) / mr * mr);
+            return new(BlockSize(p.K, DepthBlock, 1), BlockSize(p.M, rowBlock, mr), BlockSize(p.N, ColumnBlock, TKernel.Columns));
+        }
+    }
+
+    /// <summary>
+    /// The blocked loops: for each block of columns and of depth pack op(B), then for each block of
+    /// rows pack op(A) and sweep the micro-kernel over the pair.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Run<T, TKernel>(in Problem<T> p)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : IGemmMicroKernel<T>
     {
         int mr = TKernel.Rows, nr = TKernel.Columns;
-        // Equal blocks rather than full blocks plus a sliver: k = 257 runs as 129 + 128, not 256 + 1.
-        int kc = BlockSize(p.K, DepthBlock, 1);
-        int mc = BlockSize(p.M, Math.Max(mr, RowBlockBytes / (DepthBlock * sizeof(T)) / mr * mr), mr);
-        int nc = BlockSize(p.N, ColumnBlock, nr);
-        nint packedALength = (nint)RoundUp(mc, mr) * kc, packedBLength = (nint)RoundUp(nc, nr) * kc;
-        T* packedA = PackingBuffer<T>.Get(RoundUp(packedALength, 64) + packedBLength);
-        T* packedB = packedA + RoundUp(packedALength, 64);
-        T* tile = stackalloc T[mr * nr];
-
+        var (kc, mc, nc) = Blocking.For<T, TKernel>(p);
+        T* packedA = PackingBuffer<T>.ForA((nint)RoundUp(mc, mr) * kc);
+        T* packedB = PackingBuffer<T>.ForB((nint)RoundUp(nc, nr) * kc);
         for (int j0 = 0; j0 < p.N; j0 += nc)
         {
             int nb = Math.Min(nc, p.N - j0);
@@ -194,18 +241,26 @@ public static class Gemm
                 {
                     int mb = Math.Min(mc, p.M - i0);
                     PackA(p, i0, mb, p0, kb, packedA, mr);
-                    MacroKernel<T, TKernel>(mb, nb, kb, packedA, packedB, p.C + i0 * p.Ldc + j0, p.Ldc, add, tile);
+                    MacroKernel<T, TKernel>(mb, nb, kb, packedA, packedB, p.C + i0 * p.Ldc + j0, p.Ldc, add);
                 }
             }
         }
     }
 
+    /// <summary>Packs op(B)[p0..p0+kb, j0..j0+nb) for the micro-kernel.</summary>
+    private static unsafe void PackB<T>(in Problem<T> p, int p0, int kb, int j0, int nb, T* packedB, int nr) where T : unmanaged =>
+        GemmPacking.PackB(p.TransposeB, p.TransposeB ? p.B + j0 * p.Ldb + p0 : p.B + p0 * p.Ldb + j0, p.Ldb, kb, nb, packedB, nr);
+
+    /// <summary>Packs op(A)[i0..i0+mb, p0..p0+kb) for the micro-kernel.</summary>
+    private static unsafe void PackA<T>(in Problem<T> p, int i0, int mb, int p0, int kb, T* packedA, int mr) where T : unmanaged =>
+        GemmPacking.PackA(p.TransposeA, p.TransposeA ? p.A + p0 * p.Lda + i0 : p.A + i0 * p.Lda + p0, p.Lda, mb, kb, packedA, mr);
+
     /// <summary>
     /// C[0..mb, 0..nb) (+)= Ã·B̃ for packed blocks: one micro-kernel call per MR×NR tile. The B panel is the outer
-    /// loop so it stays in L1 while the A panels stream past it from L2.
+    /// loop, so consecutive tiles reuse it from the nearest cache while the (smaller) A panels stream past.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MacroKernel<T, TKernel>(int mb, int nb, int kb, T* packedA, T* packedB, T* c, nint ldc, bool add, T* tile)
+    private static unsafe void MacroKernel<T, TKernel>(int mb, int nb, int kb, T* packedA, T* packedB, T* c, nint ldc, bool add)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : IGemmMicroKernel<T>
     {
@@ -215,106 +270,8 @@ public static class Gemm
             int cols = Math.Min(nr, nb - j);
             T* panelB = packedB + (nint)j * kb;
             for (int i = 0; i < mb; i += mr)
-            {
-                int rows = Math.Min(mr, mb - i);
-                T* panelA = packedA + (nint)i * kb;
-                T* cTile = c + i * ldc + j;
-                if (cols == nr)
-                {
-                    TKernel.Tile(rows, kb, panelA, mr, panelB, nr, cTile, ldc, add);
-                }
-                else
-                {
-                    // The kernel always writes NR columns: let it write a scratch tile and copy the valid part.
-                    TKernel.Tile(rows, kb, panelA, mr, panelB, nr, tile, nr, add: false);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        T* from = tile + r * nr, to = cTile + r * ldc;
-                        if (add)
-                            for (int x = 0; x < cols; x++) to[x] += from[x];
-                        else
-                            for (int x = 0; x < cols; x++) to[x] = from[x];
-                    }
-                }
-            }
+                TKernel.Tile(Math.Min(mr, mb - i), cols, kb, packedA + (nint)i * kb, mr, panelB, nr, c + i * ldc + j, ldc, add);
         }
-    }
-
-    /// <summary>
-    /// Packs op(A)[i0..i0+mb, p0..p0+kb) into panels of <paramref name="mr"/> rows: panel q holds, for each p in
-    /// turn, the values op(A)[i0 + q·mr + r, p0 + p] for r &lt; mr, i.e. element (r, p) at dest[q·mr·kb + p·mr + r].
-    /// Rows past mb are left unwritten: the micro-kernel is told how many rows are real and reads no others.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackA<T>(in Problem<T> p, int i0, int mb, int p0, int kb, T* dest, int mr)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int q = 0; q < mb; q += mr, dest += (nint)mr * kb)
-        {
-            int rows = Math.Min(mr, mb - q);
-            if (p.TransposeA)
-            {
-                // op(A)[i, p] = A[p, i]: the mr values of one step are contiguous in A.
-                T* src = p.A + (p0 * p.Lda + i0 + q);
-                for (int s = 0; s < kb; s++, src += p.Lda)
-                    Copy(src, dest + s * mr, rows);
-            }
-            else
-            {
-                // op(A)[i, p] = A[i, p]: read each row of A contiguously, write it with stride mr.
-                for (int r = 0; r < rows; r++)
-                {
-                    T* src = p.A + ((i0 + q + r) * p.Lda + p0), to = dest + r;
-                    for (int s = 0; s < kb; s++) to[s * mr] = src[s];
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Packs op(B)[p0..p0+kb, j0..j0+nb) into panels of <paramref name="nr"/> columns: panel q holds, for each p in
-    /// turn, the values op(B)[p0 + p, j0 + q·nr + x] for x &lt; nr, zero past nb, i.e. element (p, x) at
-    /// dest[q·nr·kb + p·nr + x].
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackB<T>(in Problem<T> p, int p0, int kb, int j0, int nb, T* dest, int nr)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int q = 0; q < nb; q += nr, dest += (nint)nr * kb)
-        {
-            int cols = Math.Min(nr, nb - q);
-            if (!p.TransposeB)
-            {
-                // op(B)[p, j] = B[p, j]: the nr values of one step are contiguous in B.
-                T* src = p.B + (p0 * p.Ldb + j0 + q);
-                for (int s = 0; s < kb; s++, src += p.Ldb)
-                {
-                    Copy(src, dest + s * nr, cols);
-                    for (int x = cols; x < nr; x++) dest[s * nr + x] = T.Zero;
-                }
-            }
-            else
-            {
-                // op(B)[p, j] = B[j, p]: read each row of B contiguously, write it with stride nr.
-                for (int x = 0; x < cols; x++)
-                {
-                    T* src = p.B + ((j0 + q + x) * p.Ldb + p0), to = dest + x;
-                    for (int s = 0; s < kb; s++) to[s * nr] = src[s];
-                }
-                for (int s = 0; s < kb && cols < nr; s++)
-                    for (int x = cols; x < nr; x++) dest[s * nr + x] = T.Zero;
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Copy<T>(T* from, T* to, int count) where T : unmanaged
-    {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
-            for (; i <= count - Vector256<T>.Count; i += Vector256<T>.Count)
-                Vector256.Load(from + i).Store(to + i);
-        for (; i < count; i++) to[i] = from[i];
     }
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
@@ -368,26 +325,30 @@ public static class Gemm
     }
 
     /// <summary>
-    /// The calling thread's packing buffer, grown on demand and kept, so that a thread packs without allocating
-    /// once it has seen its largest problem. Pinned, so its address can be aligned to a cache line (a vector load
-    /// that straddles two lines costs two).
+    /// The calling thread's packing buffers for op(A) and op(B), grown on demand and kept, so that a thread packs
+    /// without allocating once it has seen its largest problem. Pinned, so their addresses
+    /// can be aligned to a cache line (a vector load that straddles two lines costs two).
     /// </summary>
     private static class PackingBuffer<T> where T : unmanaged
     {
         private const int Alignment = 64;
 
-        [ThreadStatic] private static T[]? t_array;
+        [ThreadStatic] private static T[]? t_forA;
+        [ThreadStatic] private static T[]? t_forB;
 
-        public static unsafe T* Get(nint length)
+        public static unsafe T* ForA(nint length) => Aligned(ref t_forA, length);
+
+        public static unsafe T* ForB(nint length) => Aligned(ref t_forB, length);
+
+        private static unsafe T* Aligned(ref T[]? buffer, nint length)
         {
             nint needed = length + Alignment / sizeof(T);
-            T[]? array = t_array;
-            if (array is null || array.Length < needed)
+            if (buffer is null || buffer.Length < needed)
             {
-                t_array = null; // let the old buffer go before allocating the new one
-                array = t_array = GC.AllocateUninitializedArray<T>(checked((int)needed), pinned: true);
+                buffer = null; // let the old buffer go before allocating the new one
+                buffer = GC.AllocateUninitializedArray<T>(checked((int)needed), pinned: true);
             }
-            nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+            nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
             return (T*)((address + Alignment - 1) & ~(nint)(Alignment - 1));
         }
     }
