@@ -3,43 +3,79 @@ using System.Text.Json;
 
 namespace MetaSpec.Benchmarks;
 
-/// <summary>Runs a reference script from <c>reference/</c> under Debian's /usr/bin/python3 (the one with python3-torch).</summary>
-internal static class PythonReference
+/// <summary>
+/// A reference script from <c>reference/</c> running under Debian's /usr/bin/python3 (the one with python3-torch),
+/// spoken to by lines: the script announces itself with one JSON line, then answers each request line with one.
+/// Keeping one process lets the benchmarks interleave their measurements with the reference's.
+/// </summary>
+internal sealed class PythonReference : IDisposable
 {
     private const string Python = "/usr/bin/python3";
 
-    /// <summary>
-    /// The script's JSON output, or null with <paramref name="problem"/> saying why (no python, no torch, a crash):
-    /// the benchmarks then print their own columns only.
-    /// </summary>
-    public static JsonDocument? Run(string script, IEnumerable<string> arguments, out string? problem)
+    private readonly Process _process;
+
+    private PythonReference(Process process, JsonElement header)
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "reference", script);
+        _process = process;
+        Header = header;
+    }
+
+    /// <summary>The script's first line (e.g. the torch version it found).</summary>
+    public JsonElement Header { get; }
+
+    /// <summary>
+    /// Starts <paramref name="script"/>, or returns null with <paramref name="problem"/> saying why it cannot run
+    /// (no python, no torch, a crash): the benchmarks then print their own columns only.
+    /// </summary>
+    public static PythonReference? Start(string script, out string? problem)
+    {
         if (!File.Exists(Python))
         {
             problem = $"{Python} not found";
             return null;
         }
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(path);
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        var start = new ProcessStartInfo(Python)
         {
-            problem = $"{script} exited with {process.ExitCode}: {error.Result.Trim()}";
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "reference", script));
+        var process = Process.Start(start)!;
+        string? first = process.StandardOutput.ReadLine();
+        if (first is null)
+        {
+            process.WaitForExit();
+            problem = $"{script} exited with {process.ExitCode}: {process.StandardError.ReadToEnd().Trim()}";
+            process.Dispose();
             return null;
         }
-        var json = JsonDocument.Parse(output);
-        if (json.RootElement.TryGetProperty("error", out var message))
+        var header = JsonDocument.Parse(first).RootElement;
+        if (header.TryGetProperty("error", out var error))
         {
-            problem = message.GetString();
-            json.Dispose();
+            problem = error.GetString();
+            process.WaitForExit();
+            process.Dispose();
             return null;
         }
         problem = null;
-        return json;
+        return new PythonReference(process, header);
+    }
+
+    /// <summary>Sends one request line and returns the script's answer.</summary>
+    public JsonElement Ask(string request)
+    {
+        _process.StandardInput.WriteLine(request);
+        string answer = _process.StandardOutput.ReadLine()
+            ?? throw new InvalidOperationException($"the reference script stopped: {_process.StandardError.ReadToEnd().Trim()}");
+        return JsonDocument.Parse(answer).RootElement;
+    }
+
+    public void Dispose()
+    {
+        _process.StandardInput.WriteLine();
+        _process.StandardInput.Close();
+        _process.WaitForExit();
+        _process.Dispose();
     }
 }

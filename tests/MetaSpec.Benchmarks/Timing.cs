@@ -13,20 +13,26 @@ internal static class Timing
     public static double BestSecondsPerCall(Action action, int trials, double secondsPerTrial)
     {
         int calls = 1;
-        while (true)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < calls; i++) action();
-            if (Stopwatch.GetElapsedTime(start).TotalSeconds >= secondsPerTrial) break;
-            calls *= 2;
-        }
+        while (Batch(action, calls) < secondsPerTrial) calls *= 2;
         double best = double.PositiveInfinity;
-        for (int t = 0; t < trials; t++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < calls; i++) action();
-            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds / calls);
-        }
+        for (int t = 0; t < trials; t++) best = Math.Min(best, Batch(action, calls) / calls);
         return best;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="action"/> for <paramref name="seconds"/>: long enough for the JIT to replace its
+    /// first, quickly compiled code with the optimised one (tiered compilation waits about 100 ms of quiet).
+    /// </summary>
+    public static void WarmUp(Action action, double seconds)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start).TotalSeconds < seconds) action();
+    }
+
+    private static double Batch(Action action, int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++) action();
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 }
