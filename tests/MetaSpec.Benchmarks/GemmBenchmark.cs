@@ -16,7 +16,7 @@ internal static class GemmBenchmark
     public static int Run(string[] args)
     {
         int[] sizes = [64, 256, 1024];
-        int trials = 10, rounds = 3;
+        int trials = 10, rounds = 5;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -31,7 +31,7 @@ internal static class GemmBenchmark
                     rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
                 default:
-                    Console.Error.WriteLine($"gemm: unknown option '{args[i]}' (options: --sizes 64,256,1024 --trials 10 --rounds 3)");
+                    Console.Error.WriteLine($"gemm: unknown option '{args[i]}' (options: --sizes 64,256,1024 --trials 10 --rounds 5)");
                     return 2;
             }
         }

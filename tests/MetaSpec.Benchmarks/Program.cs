@@ -13,7 +13,7 @@ static int Usage()
         usage: dotnet run -c Release --project tests/MetaSpec.Benchmarks -- <command> [options]
 
         commands:
-          gemm [--sizes 64,256,1024] [--trials 30]
+          gemm [--sizes 64,256,1024] [--trials 10] [--rounds 5]
               SGEMM GFLOP/s of Gemm.Multiply (square, no transpose) on 1 thread and on all cores,
               next to torch.mm measured in the same run when /usr/bin/python3 has torch.
         """);

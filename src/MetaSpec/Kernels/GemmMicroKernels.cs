@@ -112,7 +112,7 @@ internal readonly struct Avx512MicroKernel<T> : IGemmMicroKernel<T> where T : un
         int rows = TRows.Value;
         bool two = TVectors.IsTwo;
         // Start fetching this tile of C now, so that it is in cache when the k loop ends; without this
-        // every tile ends with a stall on up to 2·rows cache misses (about 7% at 1024²).
+        // every tile ends waiting on up to 2·rows cache misses (measured 2-3% at 1024² and 2048²).
         Prefetch(c + 0 * ldc, two);
         if (rows > 1) Prefetch(c + 1 * ldc, two);
         if (rows > 2) Prefetch(c + 2 * ldc, two);
@@ -286,7 +286,7 @@ internal readonly struct Avx2MicroKernel<T> : IGemmMicroKernel<T> where T : unma
         int rows = TRows.Value;
         bool two = TVectors.IsTwo;
         // Start fetching this tile of C now, so that it is in cache when the k loop ends; without this
-        // every tile ends with a stall on up to 2·rows cache misses (about 7% at 1024²).
+        // every tile ends waiting on up to 2·rows cache misses (measured 2-3% at 1024² and 2048²).
         Prefetch(c + 0 * ldc, two);
         if (rows > 1) Prefetch(c + 1 * ldc, two);
         if (rows > 2) Prefetch(c + 2 * ldc, two);
