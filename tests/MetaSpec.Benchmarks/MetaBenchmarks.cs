@@ -114,7 +114,7 @@ internal static class MetaBenchmarks
         foreach (int steps in new[] { 1, 5, 10 })
         {
             using var child = Process.Start(SelfStart("memory", "--child", steps.ToString(CultureInfo.InvariantCulture)))!;
-            string line = child.StandardOutput.ReadToEnd().Trim();
+            string line = child.StandardOutput.ReadToEnd().TrimEnd();
             child.WaitForExit();
             Console.WriteLine(line);
         }
