@@ -15,10 +15,14 @@ internal sealed class SpecCommandLine(string name, string summary)
 {
     private readonly List<IOption> _options = [];
 
-    /// <summary>An option that takes a value; <see cref="Option{T}.Value"/> holds the default until parsed.</summary>
-    public Option<T> Add<T>(string name, T defaultValue, string help, string? valueName = null)
+    /// <summary>
+    /// An option that takes a value; <see cref="Option{T}.Value"/> holds the default until parsed.
+    /// <paramref name="defaultText"/> describes the default in the help when the value alone would not.
+    /// </summary>
+    public Option<T> Add<T>(string name, T defaultValue, string help, string? valueName = null, string? defaultText = null)
     {
         var option = new Option<T>(name, defaultValue, help, valueName ?? "VALUE");
+        if (defaultText is not null) option.DefaultText = defaultText;
         _options.Add(option);
         return option;
     }
@@ -35,7 +39,8 @@ internal sealed class SpecCommandLine(string name, string summary)
     public (Option<int> Iterations, Option<int> Seed, Option<int> Threads) AddStandard(int iterations, int seed = 7) => (
         Add("--iterations", iterations, "meta-iterations (outer steps)", "N"),
         Add("--seed", seed, "seed of the initialisation and of the task streams", "S"),
-        Add("--threads", Environment.ProcessorCount, "threads for the tasks of a meta-batch (results do not depend on it)", "T"));
+        Add("--threads", Environment.ProcessorCount, "threads for the tasks of a meta-batch (results do not depend on it)", "T",
+            $"all cores: {Environment.ProcessorCount}"));
 
     /// <summary>
     /// Parses <paramref name="args"/>. Returns false with <paramref name="exitCode"/> set when the program should
@@ -108,7 +113,7 @@ internal sealed class SpecCommandLine(string name, string summary)
         public bool IsFlag { get; init; }
         public T Value { get; private set; } = defaultValue;
         public string TypeName => typeof(T) == typeof(int) ? "whole-number" : typeof(T) == typeof(double) ? "numeric" : "text";
-        public string DefaultText { get; } = defaultValue is null ? "none" : Convert.ToString(defaultValue, CultureInfo.InvariantCulture) ?? "";
+        public string DefaultText { get; set; } = defaultValue is null ? "none" : Convert.ToString(defaultValue, CultureInfo.InvariantCulture) ?? "";
 
         public bool TrySet(string text)
         {

@@ -81,8 +81,8 @@ public static class Program
         var cli = new SpecCommandLine("Omniglot", "5-way 1-shot MAML with Conv-4 on Omniglot (Finn et al. 2017)");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 250);
         var evalTasks = cli.Add("--eval-tasks", 300, "held-out episodes for the evaluation", "N");
-        var dataOption = cli.Add<string?>("--data", null, "folder with images_background.npz and images_evaluation.npz " +
-            "(default: ../shared/data/omniglot from the repository root)", "DIR");
+        var dataOption = cli.Add<string?>("--data", null, "folder with images_background.npz and images_evaluation.npz", "DIR",
+            "../shared/data/omniglot beside the repository root");
         var firstOrder = cli.Flag("--first-order", "first-order MAML: about half the time per iteration, slower learning (try --iterations 1200)");
         var secondOrder = cli.Flag("--second-order", "exact second-order MAML (the default; the flag states it explicitly)");
         var noRotations = cli.Flag("--no-rotations", "do not add the 90°/180°/270° rotations of each character as classes");
