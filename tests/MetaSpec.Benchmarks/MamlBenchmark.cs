@@ -79,8 +79,10 @@ internal static class MamlBenchmark
             : MetaBenchmarks.SelfStart("maml", "--child", workload, Invariant(seconds), Invariant(threads));
         start.RedirectStandardOutput = true;
         start.UseShellExecute = false;
-        // torch.set_num_threads does not reach Debian's OpenBLAS pool (docs/benchmarks.md): size it at load time.
-        if (python) start.Environment["OPENBLAS_NUM_THREADS"] = Invariant(threads);
+        // torch parallelises these workloads itself (set_num_threads in the script); an OpenBLAS pool of its own
+        // on top oversubscribes the cores: measured here, Conv-4 FOMAML took 6.1 s per iteration with
+        // OPENBLAS_NUM_THREADS=2 and 0.35 s with 1.
+        if (python) start.Environment["OPENBLAS_NUM_THREADS"] = "1";
         using var process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

@@ -2,6 +2,7 @@
 
 Each workload mirrors one MetaSpec workload: same architecture, inner steps, task batch and optimiser.
 Usage: maml.py WORKLOAD SECONDS THREADS   ->  one JSON line {"workload", "it_per_s", "peak_mib"}
+       maml.py sine-quality ITERATIONS SEED THREADS  ->  post-adaptation MSE after training (learning quality)
 Workloads: sine-maml2, sine-maml2-batched, sine-fomaml, sine-anil, conv4-maml2-1, conv4-maml2-5, conv4-fomaml-1, conv4-fomaml-5
 Random data stands in for real tasks: speed and memory do not depend on the values.
 """
@@ -127,7 +128,41 @@ def conv4_step(params, opt, gen, steps, second_order, ways=5, shots=1, queries=1
     return total
 
 
+def sine_quality(iterations, seed, threads):
+    """Finn et al.'s sinusoid MAML (1 step of 0.01, K = 10, batch 25, Adam 1e-3), then query MSE on 600 new
+    tasks (100 query points each) after 0, 1 and 10 steps, for comparison with specs/Sinusoid at equal budget."""
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(seed)
+    params = mlp_params(gen)
+    opt = torch.optim.Adam(params, lr=1e-3)
+    start = time.perf_counter()
+    for _ in range(iterations):
+        sine_step(params, opt, gen, 1, True, range(6))
+    seconds = time.perf_counter() - start
+    results = {}
+    for shots in (10, 5):
+        losses = {0: [], 1: [], 10: []}
+        for _ in range(600):
+            amp = torch.rand(1, generator=gen) * 4.9 + 0.1
+            phase = torch.rand(1, generator=gen) * math.pi
+            xs = torch.rand(shots, 1, generator=gen) * 10 - 5
+            xq = torch.rand(100, 1, generator=gen) * 10 - 5
+            ys, yq = amp * torch.sin(xs - phase), amp * torch.sin(xq - phase)
+            fast = list(params)
+            for step in range(11):
+                if step in losses:
+                    losses[step].append(F.mse_loss(mlp(xq, fast), yq).item())
+                if step < 10:
+                    grads = torch.autograd.grad(F.mse_loss(mlp(xs, fast), ys), fast)
+                    fast = [w - 0.01 * g for w, g in zip(fast, grads)]
+        results[shots] = {k: (sum(v) / len(v), 1.96 * torch.tensor(v).std().item() / math.sqrt(len(v))) for k, v in losses.items()}
+    print(json.dumps({"iterations": iterations, "seconds": seconds, "mse": results}))
+
+
 def main():
+    if sys.argv[1] == "sine-quality":
+        sine_quality(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+        return
     workload, seconds, threads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(0)
