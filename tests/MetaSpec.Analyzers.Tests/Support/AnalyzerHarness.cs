@@ -24,37 +24,10 @@ internal static class AnalyzerHarness
     private static readonly CSharpCompilationOptions CompilationOptions =
         new(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
 
-    /// <summary>The framework's reference assemblies plus the MetaSpec runtime and its System.Numerics.Tensors dependency.</summary>
-    public static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
-    {
-        string framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        var paths = Directory.GetFiles(framework, "*.dll")
-            .Where(p => Path.GetFileName(p) is var n && (n.StartsWith("System.", StringComparison.Ordinal) || n is "mscorlib.dll" or "netstandard.dll"))
-            .Append(typeof(Dense).Assembly.Location)
-            .Append(typeof(System.Numerics.Tensors.TensorPrimitives).Assembly.Location)
-            .Distinct();
-        var references = new List<MetadataReference>();
-        foreach (string path in paths)
-        {
-            try
-            {
-                using var stream = File.OpenRead(path);
-                using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
-                if (!reader.HasMetadata) continue; // native images in the framework folder
-            }
-            catch (BadImageFormatException)
-            {
-                continue;
-            }
-            references.Add(MetadataReference.CreateFromFile(path));
-        }
-        return [.. references];
-    });
-
     public static CSharpCompilation Compile(params string[] sources) => CSharpCompilation.Create(
         "Specs",
         sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: i == 0 ? "Spec.cs" : $"Spec{i}.cs")),
-        References.Value,
+        MetaSpec.Tests.Shared.RuntimeReferences.All.Value,
         CompilationOptions);
 
     /// <summary>The analyzer's diagnostics on <paramref name="source"/>, sorted by position; the source must compile.</summary>
@@ -103,7 +76,7 @@ internal static class AnalyzerHarness
         Assert.Contains(diagnostic.Id, fixer.FixableDiagnosticIds);
         using var workspace = new AdhocWorkspace();
         var project = workspace.AddProject(ProjectInfo.Create(ProjectId.CreateNewId(), VersionStamp.Default, "Specs", "Specs", LanguageNames.CSharp,
-            compilationOptions: CompilationOptions, parseOptions: ParseOptions, metadataReferences: References.Value));
+            compilationOptions: CompilationOptions, parseOptions: ParseOptions, metadataReferences: MetaSpec.Tests.Shared.RuntimeReferences.All.Value));
         var document = workspace.AddDocument(project.Id, "Spec.cs", SourceText.From(source));
         var actions = new List<CodeAction>();
         var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);

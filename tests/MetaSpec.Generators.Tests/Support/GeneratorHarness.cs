@@ -10,37 +10,10 @@ internal static class GeneratorHarness
 {
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    /// <summary>The framework's reference set plus the MetaSpec runtime (and its System.Numerics.Tensors dependency).</summary>
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
-    {
-        string framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        var paths = Directory.GetFiles(framework, "*.dll")
-            .Where(p => Path.GetFileName(p) is var n && (n.StartsWith("System.", StringComparison.Ordinal) || n is "mscorlib.dll" or "netstandard.dll"))
-            .Append(typeof(Dense).Assembly.Location)
-            .Append(typeof(System.Numerics.Tensors.TensorPrimitives).Assembly.Location)
-            .Distinct();
-        var references = new List<MetadataReference>();
-        foreach (string path in paths)
-        {
-            try
-            {
-                using var stream = File.OpenRead(path);
-                using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
-                if (!reader.HasMetadata) continue; // native images in the framework folder
-            }
-            catch (BadImageFormatException)
-            {
-                continue;
-            }
-            references.Add(MetadataReference.CreateFromFile(path));
-        }
-        return [.. references];
-    });
-
     public static CSharpCompilation Compile(params string[] sources) => CSharpCompilation.Create(
         "Specs",
         sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Spec{i}.cs")),
-        References.Value,
+        MetaSpec.Tests.Shared.RuntimeReferences.All.Value,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
