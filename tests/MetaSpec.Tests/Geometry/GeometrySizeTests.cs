@@ -1,0 +1,52 @@
+using MetaSpec.Geometry;
+using MetaSpec.Layers;
+using MetaSpec.Models;
+
+namespace MetaSpec.Tests.Geometry;
+
+/// <summary>The meta-parameter counts of docs/geometry.md (cost notes), from the types themselves, so the table stays true.</summary>
+public class GeometrySizeTests
+{
+    /// <summary>The sinusoid MLP: 1 → 40 → 40 → 1 with ReLU.</summary>
+    private static Sequential<float> SineNet() => new(Shape.Vector(1),
+        new("hidden1", new Dense<float>(1, 40)), new("relu1", new ReLU<float>(Shape.Vector(40))),
+        new("hidden2", new Dense<float>(40, 40)), new("relu2", new ReLU<float>(Shape.Vector(40))),
+        new("head", new Dense<float>(40, 1)));
+
+    /// <summary>Conv-4 on 28×28 Omniglot: 4 × [Conv 64 3×3 pad 1, BatchNorm, ReLU, MaxPool 2], Flatten, Dense.</summary>
+    private static Sequential<float> Conv4(int ways)
+    {
+        var layers = new List<NamedLayer<float>>();
+        Shape shape = Shape.Image(1, 28, 28);
+        for (int i = 1; i <= 4; i++)
+        {
+            var conv = new Conv2d<float>(shape, 64, 3, padding: 1);
+            var norm = new BatchNorm2d<float>(conv.OutputShape);
+            var relu = new ReLU<float>(norm.OutputShape);
+            var pool = new MaxPool2d<float>(relu.OutputShape, 2);
+            layers.AddRange([new($"conv{i}", conv), new($"norm{i}", norm), new($"relu{i}", relu), new($"pool{i}", pool)]);
+            shape = pool.OutputShape;
+        }
+        var flatten = new Flatten<float>(shape);
+        layers.Add(new("flatten", flatten));
+        layers.Add(new("classifier", new Dense<float>(flatten.OutputShape.Size, ways)));
+        return new Sequential<float>(Shape.Image(1, 28, 28), [.. layers]);
+    }
+
+    [Theory]
+    [InlineData("sine", 1761, 6402, 9603, 118_026, 14_080)]
+    [InlineData("conv4-5", 112_261, 65_586, 82_295, 7_413_298, 898_048)]
+    [InlineData("conv4-20", 113_236, 66_336, 83_045, 7_477_648, 905_728)]
+    public void Meta_parameter_counts_are_those_of_the_cost_table(string model, int diagonal, int blockDiagonal, int kronecker, int mirror, int projections)
+    {
+        var net = model switch { "sine" => SineNet(), "conv4-5" => Conv4(5), _ => Conv4(20) };
+        var blocks = GeometryBlocks.Of(net);
+        int p = net.ParameterCount;
+        Assert.Equal(diagonal, new DiagonalPreconditioner<float>(p, blocks).ParameterCount);
+        Assert.Equal(blockDiagonal, FactoredPreconditioner<float>.BlockDiagonal(p, blocks).ParameterCount);
+        Assert.Equal(kronecker, FactoredPreconditioner<float>.Kronecker(p, blocks).ParameterCount);
+        var map = new MirrorMap<float>(p, blocks);
+        Assert.Equal(mirror, map.ParameterCount);
+        Assert.Equal(projections, map.Buffers.Sum(b => b.Length));
+    }
+}
