@@ -17,6 +17,7 @@ public sealed class GeneratedCodeTests
     [
         new StepSizeAnalyzer(), new AdaptationRegimeAnalyzer(), new AdaptAttributeAnalyzer(), new SettingRangeAnalyzer(),
         new ImplicitWithoutProximalAnalyzer(), new LearnedStepSizesAnalyzer(), new ResampledSupportWithImplicitAnalyzer(),
+        new IgnoredSettingAnalyzer(), new ResetWithoutAdaptedLayersAnalyzer(),
     ];
 
     [Theory]
