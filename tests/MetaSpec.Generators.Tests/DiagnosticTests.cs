@@ -47,18 +47,16 @@ public sealed class DiagnosticTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Diagnostic_fires_at_the_marked_span(string id, string marked, string _)
+    public async Task Diagnostic_fires_at_the_marked_span(string id, string marked, string _)
     {
-        string source = Usings + marked;
-        int start = source.IndexOf("[|", StringComparison.Ordinal);
-        int end = source.IndexOf("|]", StringComparison.Ordinal) - 2;
-        source = source.Replace("[|", "").Replace("|]", "");
-        var (_, _, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        // The Roslyn generator test framework checks the ID and span; the output (a stub where the class can take one)
+        // must compile, and no other diagnostic may appear.
+        var test = new SpecGeneratorTest(Usings + marked.Replace("[|", "{|" + id + ":").Replace("|]", "|}"));
+        test.TestBehaviors |= Microsoft.CodeAnalysis.Testing.TestBehaviors.SkipGeneratedSourcesCheck;
+        await test.RunAsync();
 
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal(id, diagnostic.Id);
+        var diagnostic = Assert.Single(GeneratorHarness.Run(GeneratorHarness.Compile(Usings + marked.Replace("[|", "").Replace("|]", ""))).Diagnostics);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.Equal(source[start..end], source[diagnostic.Location.SourceSpan.Start..diagnostic.Location.SourceSpan.End]);
         Assert.Equal($"https://github.com/metaspec/metaspec/blob/main/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
     }
 
@@ -95,7 +93,7 @@ public sealed class DiagnosticTests
         Assert.Equal("MSPEC102", Assert.Single(diagnostics).Id);
         Assert.Equal(3, output.SyntaxTrees.Count());
         Assert.All(output.SyntaxTrees.Skip(1), t => Assert.Contains("spec has errors", t.GetText().ToString()));
-        var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        var errors = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 

@@ -62,7 +62,6 @@ internal static class StubEmitter
         ("CreateProblem", "public static global::MetaSpec.Meta.MetaProblem<float> CreateProblem(global::MetaSpec.Models.Sequential<float> network) => throw SpecHasErrors();"),
         ("CreateOptimizer", "public static global::MetaSpec.Optimizers.IOptimizer<float> CreateOptimizer() => throw SpecHasErrors();"),
         ("CreateTrainerOptions", "public static global::MetaSpec.Meta.TrainerOptions CreateTrainerOptions(int seed = 0, int? threads = null) => throw SpecHasErrors();"),
-        ("_metaLearner", "private readonly global::MetaSpec.Meta.NetworkLearner<float> _metaLearner = null!;"),
         ("", $"public {name}(int seed = 0) => throw SpecHasErrors();"),
         ("MetaParameters", "public float[] MetaParameters => throw SpecHasErrors();"),
         ("Parameters", "public global::System.ReadOnlySpan<float> Parameters => throw SpecHasErrors();"),
