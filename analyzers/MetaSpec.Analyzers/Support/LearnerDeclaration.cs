@@ -45,13 +45,14 @@ internal sealed class LearnerDeclaration
 
     /// <summary>
     /// Reads a class carrying [MetaLearner] and [InnerProblem]; null otherwise (a missing [InnerProblem] is the
-    /// generator's MSPEC107). The model is laid out only when <paramref name="withModel"/>: most rules do not need it.
+    /// generator's MSPEC107, [MetaModel] on the same class its MSPEC113). The model is laid out only when <paramref name="withModel"/>: most rules do not need it.
     /// </summary>
     public static LearnerDeclaration? Read(INamedTypeSymbol type, SpecTypes types, bool withModel, CancellationToken cancellation)
     {
         var learner = types.Find(type, types.MetaLearner);
         var inner = types.Find(type, types.InnerProblem);
-        if (learner is null || inner is null) return null;
+        // A class that is also a [MetaModel] is the generator's MSPEC113, and no learner: nothing to judge here.
+        if (learner is null || inner is null || types.Find(type, types.MetaModel) is not null) return null;
         var modelType = learner.ConstructorArguments.Length == 1 && learner.ConstructorArguments[0].Value is INamedTypeSymbol m
             && types.Find(m, types.MetaModel) is not null ? m : null;
         var model = withModel && modelType is not null ? types.ReadModel(modelType, cancellation).Model : null;
