@@ -5,7 +5,7 @@ namespace MetaSpec.Analyzers;
 /// <summary>
 /// Every analyzer diagnostic, in one place: stable ID, a title, a message that says what to change, a help link
 /// to docs/diagnostics/ID.md. Errors are specs the runtime would reject (its own validation says the same);
-/// warnings and infos carry the convergence theory of DESIGN §5.
+/// warnings carry the convergence theory of DESIGN §5 (warnings, not infos: a command-line build never shows an info).
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -16,17 +16,17 @@ internal static class DiagnosticDescriptors
         "Inner step size too large for the declared smoothness",
         "α·N·L = {0}·{1}·{2} = {3} exceeds {4}: N-step MAML converges for α ≤ c/(N·L) (Ji, Yang, Liang 2021); set StepSize to at most {5}");
 
-    public static readonly DiagnosticDescriptor SmoothnessNotDeclared = Create(RuleIdentifiers.SmoothnessNotDeclared, Theory, DiagnosticSeverity.Info,
+    public static readonly DiagnosticDescriptor SmoothnessNotDeclared = Create(RuleIdentifiers.SmoothnessNotDeclared, Theory, DiagnosticSeverity.Warning,
         "Smoothness of the task loss not declared",
-        "'{0}' declares no Smoothness L: the step size α = {1} cannot be checked here; the trainer estimates L by power iteration at the start of training and logs it");
+        "'{0}' declares no Smoothness L, so α·N·L ≤ {4} cannot be checked here: StepSize = {1} with Steps = {2} is within the bound for L ≤ {3}; set Smoothness to your task loss's L (the trainer estimates L at the start of training and reports it), or lower StepSize");
 
     public static readonly DiagnosticDescriptor NonconvexAdaptationTooManySteps = Create(RuleIdentifiers.NonconvexAdaptationTooManySteps, Theory, DiagnosticSeverity.Warning,
         "Many inner steps on a nonconvex adapted subset",
         "The adapted subset ({0}) reaches beyond the last linear layer, so the inner problem is nonconvex and convergence rate and complexity both worsen with N (O(N²ε⁻²), Ji, Lee, Liang, Poor 2020); use Steps ≤ {1} or adapt only a linear last layer");
 
-    public static readonly DiagnosticDescriptor ConvexHeadSingleStep = Create(RuleIdentifiers.ConvexHeadSingleStep, Theory, DiagnosticSeverity.Info,
+    public static readonly DiagnosticDescriptor ConvexHeadSingleStep = Create(RuleIdentifiers.ConvexHeadSingleStep, Theory, DiagnosticSeverity.Warning,
         "One inner step on a convex head",
-        "Only the linear last layer '{0}' adapts, a (with regularisation, strongly) convex inner problem where the rate improves with N before it saturates (Ji, Lee, Liang, Poor 2020); consider a moderate Steps such as 3–10");
+        "Only the linear last layer '{0}' adapts, a (with regularisation, strongly) convex inner problem where the rate improves with N before it saturates (Ji, Lee, Liang, Poor 2020); set Steps to a moderate value such as 5 (3–10)");
 
     public static readonly DiagnosticDescriptor AdaptOnNonLayer = Create(RuleIdentifiers.AdaptOnNonLayer, Usage, DiagnosticSeverity.Error,
         "[Adapt] on a field that is not a model layer",
@@ -56,12 +56,20 @@ internal static class DiagnosticDescriptors
         "Resampled support data with the implicit method",
         "With ResampleSupport the implicit solve uses only the first of the {0} support draws, at a point the other draws produced, so the hypergradient is a noisier, inconsistent estimate; remove ResampleSupport or use Unrolled");
 
+    public static readonly DiagnosticDescriptor IgnoredSetting = Create(RuleIdentifiers.IgnoredSetting, Usage, DiagnosticSeverity.Error,
+        "Setting ignored by the chosen method or optimiser",
+        MetaSpec.Specification.MethodCapabilities.IgnoredSettingFormat);
+
+    public static readonly DiagnosticDescriptor ResetWithoutAdaptedLayers = Create(RuleIdentifiers.ResetWithoutAdaptedLayers, Usage, DiagnosticSeverity.Error,
+        "Adapted layers re-solved from zero, but no layer is marked [Adapt]",
+        "ResetAdaptedToZero re-solves the [Adapt] layers from zero for every task, but '{0}' marks no layer [Adapt], so every layer restarts from zero and nothing is meta-learned; mark the head [Adapt] (a shared embedding) or remove ResetAdaptedToZero");
+
     /// <summary>Every descriptor, for the tests that check docs and release tracking.</summary>
     public static readonly DiagnosticDescriptor[] All =
     [
         StepSizeTooLarge, SmoothnessNotDeclared, NonconvexAdaptationTooManySteps, ConvexHeadSingleStep, AdaptOnNonLayer,
         AdaptedLayerWithoutParameters, SettingOutOfRange, ImplicitWithoutProximal, LearnedStepSizesWithoutUnrolling,
-        LearnedStepSizesWithReset, ResampledSupportWithImplicit,
+        LearnedStepSizesWithReset, ResampledSupportWithImplicit, IgnoredSetting, ResetWithoutAdaptedLayers,
     ];
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>

@@ -17,12 +17,12 @@ internal static class RuleIdentifiers
     public const string LearnedStepSizesWithoutUnrolling = "MSPEC009";
     public const string LearnedStepSizesWithReset = "MSPEC010";
     public const string ResampledSupportWithImplicit = "MSPEC011";
+    public const string IgnoredSetting = "MSPEC012";
+    public const string ResetWithoutAdaptedLayers = "MSPEC013";
 
     /// <summary>The generator's "spec class must be partial" diagnostic, which the code fixes also fix.</summary>
     public const string GeneratorNotPartial = "MSPEC101";
 
-    /// <summary>Help pages sit in the repository next to the code, one per ID (the generator uses the same root).</summary>
-    public const string HelpLinkRoot = "docs/diagnostics/";
-
-    public static string HelpLink(string id) => HelpLinkRoot + id + ".md";
+    /// <summary>The absolute URL of the ID's page (docs/diagnostics/ID.md in the repository; the generator uses the same).</summary>
+    public static string HelpLink(string id) => MetaSpec.Specification.HelpLinks.For(id);
 }

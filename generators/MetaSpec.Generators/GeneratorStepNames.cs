@@ -6,9 +6,11 @@ internal static class GeneratorStepNames
     public const string ModelRead = nameof(ModelRead);
     public const string Models = nameof(Models);
     public const string ModelProblems = nameof(ModelProblems);
+    public const string ModelStubs = nameof(ModelStubs);
     public const string LearnerRead = nameof(LearnerRead);
     public const string Learners = nameof(Learners);
     public const string LearnerProblems = nameof(LearnerProblems);
+    public const string LearnerStubs = nameof(LearnerStubs);
 
-    public static readonly string[] All = [ModelRead, Models, ModelProblems, LearnerRead, Learners, LearnerProblems];
+    public static readonly string[] All = [ModelRead, Models, ModelProblems, ModelStubs, LearnerRead, Learners, LearnerProblems, LearnerStubs];
 }

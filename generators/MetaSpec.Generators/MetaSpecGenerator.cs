@@ -1,5 +1,5 @@
 using MetaSpec.Generators.Emitter;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -8,7 +8,8 @@ namespace MetaSpec.Generators;
 /// <summary>
 /// The MetaSpec source generator: [MetaModel] classes get their layout constants and network factory,
 /// [MetaLearner] classes their trainer. Pipeline: attribute → equatable spec (Spec/) → emitter (Emitter/);
-/// problems travel as data and are reported on their own output, so they never invalidate the sources.
+/// problems travel as data and are reported on their own output, so they never invalidate the sources; a spec with
+/// problems gets a stub of its members (<see cref="StubEmitter"/>) so the build shows the problems, not their echoes.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class MetaSpecGenerator : IIncrementalGenerator
@@ -19,12 +20,16 @@ public sealed class MetaSpecGenerator : IIncrementalGenerator
         var modelReads = context.SyntaxProvider.ForAttributeWithMetadataName(
                 SpecNames.MetaModelAttribute,
                 static (node, _) => node is TypeDeclarationSyntax,
-                static (ctx, cancellation) => ModelReader.Read((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, cancellation))
+                static (ctx, cancellation) => ModelReader.Read((INamedTypeSymbol)ctx.TargetSymbol, new SemanticModels(ctx.SemanticModel.Compilation, ctx.SemanticModel), cancellation))
             .WithTrackingName(GeneratorStepNames.ModelRead);
         var models = modelReads
             .Where(static r => r.Model is not null)
             .Select(static (r, _) => r.Model!)
             .WithTrackingName(GeneratorStepNames.Models);
+        var modelStubs = modelReads
+            .Where(static r => r.Stub is not null)
+            .Select(static (r, _) => r.Stub!)
+            .WithTrackingName(GeneratorStepNames.ModelStubs);
         var modelProblems = modelReads
             .Select(static (r, _) => r.Problems)
             .WithTrackingName(GeneratorStepNames.ModelProblems);
@@ -32,12 +37,16 @@ public sealed class MetaSpecGenerator : IIncrementalGenerator
         var learnerReads = context.SyntaxProvider.ForAttributeWithMetadataName(
                 SpecNames.MetaLearnerAttribute,
                 static (node, _) => node is TypeDeclarationSyntax,
-                static (ctx, cancellation) => LearnerReader.Read((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, cancellation))
+                static (ctx, cancellation) => LearnerReader.Read((INamedTypeSymbol)ctx.TargetSymbol, new SemanticModels(ctx.SemanticModel.Compilation, ctx.SemanticModel), cancellation))
             .WithTrackingName(GeneratorStepNames.LearnerRead);
         var learners = learnerReads
             .Where(static r => r.Learner is not null)
             .Select(static (r, _) => r.Learner!)
             .WithTrackingName(GeneratorStepNames.Learners);
+        var learnerStubs = learnerReads
+            .Where(static r => r.Stub is not null)
+            .Select(static (r, _) => r.Stub!)
+            .WithTrackingName(GeneratorStepNames.LearnerStubs);
         var learnerProblems = learnerReads
             .Select(static (r, _) => r.Problems)
             .WithTrackingName(GeneratorStepNames.LearnerProblems);
@@ -46,6 +55,11 @@ public sealed class MetaSpecGenerator : IIncrementalGenerator
             spc.AddSource(EmitterCommon.HintName(model.Type), ModelEmitter.Emit(model)));
         context.RegisterSourceOutput(learners, static (spc, learner) =>
             spc.AddSource(EmitterCommon.HintName(learner.Type), LearnerEmitter.Emit(learner)));
+        // A spec with errors still gets its members, throwing: the user's calls compile and the build shows the spec's diagnostics.
+        context.RegisterSourceOutput(modelStubs, static (spc, stub) =>
+            spc.AddSource(EmitterCommon.HintName(stub.Type), StubEmitter.Model(stub)));
+        context.RegisterSourceOutput(learnerStubs, static (spc, stub) =>
+            spc.AddSource(EmitterCommon.HintName(stub.Type), StubEmitter.Learner(stub)));
         context.RegisterSourceOutput(modelProblems, static (spc, problems) => Report(spc, problems));
         context.RegisterSourceOutput(learnerProblems, static (spc, problems) => Report(spc, problems));
     }

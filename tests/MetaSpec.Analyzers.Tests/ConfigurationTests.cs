@@ -66,4 +66,20 @@ public sealed class ConfigurationTests
         Assert.Contains("exceeds 0.5", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains("at most 0.025", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    [Fact]
+    public async Task An_editorconfig_file_sets_the_constant_end_to_end()
+    {
+        // Through the test framework's .editorconfig handling, as the compiler reads the file.
+        await new SpecAnalyzerTest<StepSizeAnalyzer>(ProductTwo, editorConfig: "metaspec.step_size_constant = 2").RunAsync();
+        await new SpecAnalyzerTest<StepSizeAnalyzer>(ProductTwo.Replace("StepSize = 0.1", "{|MSPEC001:StepSize = 0.1|}"), editorConfig: "metaspec.step_size_constant = 1.5").RunAsync();
+    }
+
+    [Fact]
+    public async Task The_framework_tests_resolve_no_reference_package_so_nothing_is_downloaded_when_they_run()
+    {
+        Assert.Null(FrameworkReferences.None.ReferenceAssemblyPackage);
+        Assert.Empty(FrameworkReferences.None.Packages);
+        Assert.Empty(await FrameworkReferences.None.ResolveAsync(Microsoft.CodeAnalysis.LanguageNames.CSharp, CancellationToken.None));
+    }
 }

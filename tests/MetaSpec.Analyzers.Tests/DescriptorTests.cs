@@ -22,7 +22,7 @@ public sealed class DescriptorTests
         foreach (var descriptor in DiagnosticDescriptors.All)
         {
             Assert.Matches("^MSPEC0[0-9]{2}$", descriptor.Id);
-            Assert.Equal($"docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
+            Assert.Equal($"https://github.com/metaspec/metaspec/blob/main/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
             string page = Path.Combine(root, "docs", "diagnostics", descriptor.Id + ".md");
             Assert.True(File.Exists(page), $"{descriptor.Id} has no page {page}");
             Assert.StartsWith($"# {descriptor.Id}", File.ReadAllText(page));

@@ -17,6 +17,7 @@ public sealed class GeneratedCodeTests
     [
         new StepSizeAnalyzer(), new AdaptationRegimeAnalyzer(), new AdaptAttributeAnalyzer(), new SettingRangeAnalyzer(),
         new ImplicitWithoutProximalAnalyzer(), new LearnedStepSizesAnalyzer(), new ResampledSupportWithImplicitAnalyzer(),
+        new IgnoredSettingAnalyzer(), new ResetWithoutAdaptedLayersAnalyzer(),
     ];
 
     [Theory]
@@ -64,4 +65,13 @@ public sealed class GeneratedCodeTests
     }
 
     private const string AnilLearnerOfNet = "[MetaLearner(typeof(Net))] [InnerProblem(LossKind.CrossEntropy, Steps = 5, Smoothness = 1)] [OuterProblem(OptimizerKind.Adam)] public partial class Learner;";
+
+    [Fact]
+    public void A_class_that_is_both_model_and_learner_is_reported_by_the_generator_only()
+    {
+        var compilation = AnalyzerHarness.Compile(AnalyzerHarness.Usings
+            + "[MetaModel(1)] [MetaLearner(typeof(Both))] [InnerProblem(LossKind.MeanSquaredError, Steps = 5)] [OuterProblem(OptimizerKind.Adam, Momentum = 0.9)] public partial class Both { Dense d = new(1); }");
+        Assert.Equal(["MSPEC113"], AnalyzerHarness.RunGenerator(compilation).Diagnostics.Select(d => d.Id));
+        foreach (var analyzer in AllAnalyzers()) Assert.Empty(AnalyzerHarness.Analyze(compilation, analyzer));
+    }
 }

@@ -34,12 +34,14 @@ public sealed class RuleTests
         Verify<StepSizeAnalyzer>(MamlNet + Learner($"InnerProblem(LossKind.MeanSquaredError, {settings})"));
 
     [Fact]
-    public void Undeclared_smoothness_is_an_info_that_the_runtime_estimates_it()
+    public void Undeclared_smoothness_is_a_warning_that_says_which_L_the_step_size_allows()
     {
-        var diagnostics = AnalyzerHarness.Verify(MamlNet + Learner("[|InnerProblem(LossKind.MeanSquaredError, Steps = 5, StepSize = 10)|]"),
+        var diagnostics = AnalyzerHarness.Verify(MamlNet + Learner("[|InnerProblem(LossKind.MeanSquaredError, Steps = 5, StepSize = 0.01)|]"),
             new StepSizeAnalyzer(), "MSPEC002");
-        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Info, diagnostics[0].Severity);
-        Assert.Contains("estimates L by power iteration", diagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning, diagnostics[0].Severity);
+        Assert.Equal("'Learner' declares no Smoothness L, so α·N·L ≤ 1 cannot be checked here: StepSize = 0.01 with Steps = 5 is within the bound for L ≤ 20; "
+            + "set Smoothness to your task loss's L (the trainer estimates L at the start of training and reports it), or lower StepSize",
+            diagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     // MSPEC003 / MSPEC004 ---------------------------------------------------------------------------------------
@@ -65,7 +67,7 @@ public sealed class RuleTests
     public void One_step_on_a_convex_head_suggests_more()
     {
         var diagnostics = AnalyzerHarness.Verify(AnilNet + Learner("InnerProblem(LossKind.MeanSquaredError, [|Steps = 1|])"), new AdaptationRegimeAnalyzer(), "MSPEC004");
-        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Info, diagnostics[0].Severity);
+        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning, diagnostics[0].Severity);
         Verify<AdaptationRegimeAnalyzer>(AnilNet + Learner("[|InnerProblem(LossKind.MeanSquaredError)|]"), "MSPEC004");
     }
 
@@ -178,5 +180,44 @@ public sealed class RuleTests
         Verify<ResampledSupportWithImplicitAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Steps = 5, Proximal = 1, [|ResampleSupport = true|])", method: method), "MSPEC011");
         Verify<ResampledSupportWithImplicitAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Steps = 1, Proximal = 1, ResampleSupport = true)", method: method));
         Verify<ResampledSupportWithImplicitAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Steps = 5, ResampleSupport = true)"));
+    }
+
+    // MSPEC012 / MSPEC013 ---------------------------------------------------------------------------------------
+
+    public static TheoryData<string> IgnoredSettings() => new()
+    {
+        Learner(method: "Hypergradient(HypergradientKind.Reptile, [|FiniteDifferenceStep = -1|], [|Directions = 0|])"),
+        Learner(outer: "OptimizerKind.Adam, [|Momentum = 0.9|]"),
+        Learner(method: "Hypergradient(HypergradientKind.Unrolled, [|Solver = ImplicitSolver.Neumann|], [|Iterations = 3|], [|Smoothing = 1|])"),
+        Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 1)", method: "Hypergradient(HypergradientKind.Implicit, [|NeumannStep = 0.5|])"),
+        Learner(method: "Hypergradient(HypergradientKind.HessianFree, [|Directions = 16|])"), // written, even at its default
+    };
+
+    [Theory]
+    [MemberData(nameof(IgnoredSettings))]
+    public void Settings_the_chosen_method_ignores_are_errors_at_the_setting(string learner) =>
+        Verify<IgnoredSettingAnalyzer>(MamlNet + learner, "MSPEC012");
+
+    [Theory]
+    [InlineData("HypergradientKind.Implicit, Solver = ImplicitSolver.Neumann, NeumannStep = 0.5, Iterations = 3")]
+    [InlineData("HypergradientKind.EvolutionStrategies, Directions = 4, Smoothing = 0.1")]
+    [InlineData("HypergradientKind.HessianFree, FiniteDifferenceStep = 1e-4")]
+    public void Settings_the_chosen_method_reads_are_silent(string method) =>
+        Verify<IgnoredSettingAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 1)", "OptimizerKind.Sgd, Momentum = 0.9", $"Hypergradient({method})"));
+
+    [Fact]
+    public void Ignored_setting_message_names_the_setting_the_method_and_who_reads_it()
+    {
+        var diagnostics = AnalyzerHarness.Verify(MamlNet + Learner(method: "Hypergradient(HypergradientKind.Reptile, [|Directions = 0|])"), new IgnoredSettingAnalyzer(), "MSPEC012");
+        Assert.Equal("Directions is set, but Reptile does not use it (only EvolutionStrategies does): remove it, or choose EvolutionStrategies if that is what you meant",
+            diagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Reset_adapted_to_zero_without_an_adapted_layer_is_an_error()
+    {
+        Verify<ResetWithoutAdaptedLayersAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 1, [|ResetAdaptedToZero = true|])"), "MSPEC013");
+        Verify<ResetWithoutAdaptedLayersAnalyzer>(AnilNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 1, ResetAdaptedToZero = true)"));
+        Verify<ResetWithoutAdaptedLayersAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, ResetAdaptedToZero = false)"));
     }
 }

@@ -16,39 +16,78 @@ public sealed class CachingTests
     private static string[] AllSpecs() =>
         [.. Directory.GetFiles(Path.Combine(GeneratorHarness.ProjectDirectory(), "Specs"), "*.cs").Order().Select(File.ReadAllText)];
 
+    /// <summary>A spec with an error, so the problem and stub steps have outputs to compare too.</summary>
+    private const string Broken = "using MetaSpec;\n[MetaModel(1)] public partial class Broken { static int w = 2; Dense d = new(w); }\n"
+        + "[MetaLearner(typeof(Broken))] [InnerProblem(LossKind.MeanSquaredError)] [OuterProblem(OptimizerKind.Adam)] public partial class BrokenLearner;";
+
+    private static string SineSpec() => File.ReadAllText(Path.Combine(GeneratorHarness.ProjectDirectory(), "Specs", "SinusoidMaml.cs"));
+
+    /// <summary>
+    /// Reruns <paramref name="driver"/> on <paramref name="next"/> and asserts what makes the pipeline incremental:
+    /// every named step reports Cached or Unchanged (its output equals the last run's), every source output is
+    /// Cached (nothing re-emitted), and no step output holds a compilation, symbol, syntax node or location.
+    /// </summary>
+    private static void AssertNothingRegenerated(GeneratorDriver driver, Compilation next)
+    {
+        var rerun = driver.RunGenerators(next).GetRunResult().Results.Single();
+        Assert.Null(rerun.Exception);
+        foreach (string step in GeneratorStepNames.All)
+        {
+            Assert.True(rerun.TrackedSteps.ContainsKey(step), $"step {step} was not tracked");
+            var outputs = rerun.TrackedSteps[step].SelectMany(s => s.Outputs).ToList();
+            Assert.NotEmpty(outputs);
+            Assert.All(outputs, o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
+            int visited = 0;
+            foreach (var (value, _) in outputs) Walk(value, step, new HashSet<object>(ReferenceEqualityComparer.Instance), ref visited);
+        }
+        var sources = rerun.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).ToList();
+        Assert.NotEmpty(sources);
+        Assert.All(sources, o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    private static (GeneratorDriver Driver, CSharpCompilation Compilation) FirstRun(params string[] sources)
+    {
+        var compilation = GeneratorHarness.Compile(sources);
+        return (GeneratorHarness.CreateDriver().RunGenerators(compilation), compilation);
+    }
+
     [Fact]
     public void Rerun_on_a_clone_is_cached_at_every_named_step()
     {
-        var compilation = GeneratorHarness.Compile(AllSpecs());
-        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
-        var first = driver.GetRunResult().Results.Single();
-        var rerun = driver.RunGenerators(compilation.Clone()).GetRunResult().Results.Single();
-
-        foreach (string step in GeneratorStepNames.All)
-        {
-            Assert.True(first.TrackedSteps.ContainsKey(step), $"step {step} was not tracked");
-            var reasons = rerun.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
-            Assert.NotEmpty(reasons);
-            Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
-        }
-        Assert.All(rerun.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
-            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+        var (driver, compilation) = FirstRun([.. AllSpecs(), Broken]);
+        AssertNothingRegenerated(driver, compilation.Clone());
     }
 
     [Fact]
     public void Unrelated_edit_regenerates_nothing()
     {
-        var compilation = GeneratorHarness.Compile(AllSpecs());
-        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
-        var edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Elsewhere; public class Unrelated { public int Value => 42; }",
-            GeneratorHarness.ParseOptions, path: "Unrelated.cs"));
-        var rerun = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var (driver, compilation) = FirstRun([.. AllSpecs(), Broken]);
+        AssertNothingRegenerated(driver, compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText(
+            "namespace Elsewhere; public class Unrelated { public int Value => 42; }", GeneratorHarness.ParseOptions, path: "Unrelated.cs")));
+    }
 
-        foreach (string step in new[] { GeneratorStepNames.Models, GeneratorStepNames.Learners })
-            Assert.All(rerun.TrackedSteps[step].SelectMany(s => s.Outputs),
-                o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
-        Assert.All(rerun.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
-            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    /// <summary>(what the edit is, the text to find in SinusoidMaml.cs plus an unrelated class, its replacement).</summary>
+    public static TheoryData<string, string, string> InFileEdits() => new()
+    {
+        { "a comment above [MetaModel]", "[MetaModel(1)]", "// The model.\n\n[MetaModel(1)]" },
+        { "blank lines above [MetaLearner]", "[MetaLearner(typeof(SineNet))]", "\n\n[MetaLearner(typeof(SineNet))]" },
+        { "a comment between two layers", "    Dense hidden2", "    // wider than the paper's? no: 40.\n    Dense hidden2" },
+        { "a method added to the model class", "    Dense head = new(1);", "    Dense head = new(1);\n    public override string ToString() => \"sine\";" },
+        { "an unrelated member of the same file changed", "public static int Value() => 1;", "public static int Value() => 2 + 2;" },
+        { "the learner's doc comment", "/// <summary>Second-order MAML on every layer.</summary>", "/// <summary>Exact MAML.</summary>" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InFileEdits))]
+    public void An_edit_inside_the_spec_file_that_changes_no_setting_regenerates_nothing(string edit, string find, string replace)
+    {
+        string spec = SineSpec() + "\ninternal static class Helpers { public static int Value() => 1; }\n";
+        var (driver, compilation) = FirstRun(spec, Broken);
+        var tree = compilation.SyntaxTrees.First();
+        int at = spec.IndexOf(find, StringComparison.Ordinal);
+        Assert.True(at >= 0, edit);
+        var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().Replace(at, find.Length, replace)));
+        AssertNothingRegenerated(driver, edited);
     }
 
     [Fact]
@@ -70,7 +109,7 @@ public sealed class CachingTests
     [Fact]
     public void No_step_output_holds_symbols_syntax_or_compilations()
     {
-        var compilation = GeneratorHarness.Compile([.. AllSpecs(), "using MetaSpec; [MetaModel(1)] public class NotPartial { Dense d = new(1); }"]);
+        var compilation = GeneratorHarness.Compile([.. AllSpecs(), Broken, "using MetaSpec; [MetaModel(1)] public class NotPartial { Dense d = new(1); }"]);
         var result = GeneratorHarness.CreateDriver().RunGenerators(compilation).GetRunResult().Results.Single();
         int visited = 0;
         foreach (string step in GeneratorStepNames.All)

@@ -1,5 +1,5 @@
 using System.Reflection;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 using MetaSpec.Generators.Tests.Support;
 using MetaSpec.Meta;
 using Microsoft.CodeAnalysis;
@@ -31,27 +31,33 @@ public sealed class DiagnosticTests
         { "MSPEC105", "[MetaModel(1)] public partial class Net { Dense h = new(4); Conv2d [|c|] = new(2, 3); }", "[MetaModel(1, 5, 5)] public partial class Net { Conv2d c = new(2, 3); Flatten f = new(); Dense h = new(4); }" },
         { "MSPEC105", "[[|MetaModel(1, 2)|]] public partial class Net { Dense d = new(1); }", "[MetaModel(2)] public partial class Net { Dense d = new(1); }" },
         { "MSPEC105", "[MetaModel(1)] public partial class [|Net|] { }", "[MetaModel(1)] public partial class Net { Dense d = new(1); }" },
-        { "MSPEC105", "[MetaModel(1, 4, 4)] public partial class Net { MaxPool2d [|p|] = new(5); }", "[MetaModel(1, 4, 4)] public partial class Net { MaxPool2d p = new(4); }" },
+        { "MSPEC105", "[MetaModel(1, 4, 4)] public partial class Net { MaxPool2d [|p|] = new(5); }", "[MetaModel(1, 4, 4)] public partial class Net { MaxPool2d p = new(4); Flatten f = new(); Dense d = new(1); }" },
         { "MSPEC106", $"public class Plain {{ }} [[|MetaLearner(typeof(Plain))|]] {Problems} public partial class Learner;", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
         { "MSPEC107", Net + "[MetaLearner(typeof(Net))] [OuterProblem(OptimizerKind.Adam)] public partial class [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
         { "MSPEC108", Net + "[MetaLearner(typeof(Net))] [InnerProblem(LossKind.MeanSquaredError)] public partial class [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
+        { "MSPEC109", "[MetaModel(1, 4, 4)] public partial class [|Net|] { Flatten flat = new(); }", "[MetaModel(1, 4, 4)] public partial class Net { Flatten flat = new(); Dense head = new(1); }" },
+        { "MSPEC109", "[MetaModel(1, 4, 4)] public partial class [|Net|] { MaxPool2d pool = new(2); Flatten flat = new(); }", "[MetaModel(1, 4, 4)] public partial class Net { MaxPool2d pool = new(2); Flatten flat = new(); Dense head = new(2); }" },
+        { "MSPEC110", "[MetaModel(1)] public partial class Net { Dense h1 = new(4, Activation.ReLU); Dense [|h1_relu|] = new(4); }", "[MetaModel(1)] public partial class Net { Dense h1 = new(4, Activation.ReLU); Dense h2 = new(4); }" },
+        { "MSPEC110", "[MetaModel(1)] public partial class Net { Dense [|h1_tanh|] = new(4); Dense h1 = new(4, Activation.Tanh); }", "[MetaModel(1)] public partial class Net { Dense h0 = new(4); Dense h1 = new(4, Activation.Tanh); }" },
+        { "MSPEC111", "[MetaModel(1)] public partial class Net { Dense head = new(1); Dense [|_head|] = new(1); }", "[MetaModel(1)] public partial class Net { Dense head = new(1); Dense head2 = new(1); }" },
+        { "MSPEC112", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int [|Loss|] => 3; }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int TaskLoss => 3; }}" },
+        { "MSPEC112", "[MetaModel(1)] public partial class Net { Dense d = new(1); public void [|CreateNetwork|]() { } }", "[MetaModel(1)] public partial class Net { Dense d = new(1); public void Build() { } }" },
+        { "MSPEC113", $"[MetaModel(1)] [MetaLearner(typeof(Both))] {Problems} public partial class [|Both|] {{ Dense d = new(1); }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Diagnostic_fires_at_the_marked_span(string id, string marked, string _)
+    public async Task Diagnostic_fires_at_the_marked_span(string id, string marked, string _)
     {
-        string source = Usings + marked;
-        int start = source.IndexOf("[|", StringComparison.Ordinal);
-        int end = source.IndexOf("|]", StringComparison.Ordinal) - 2;
-        source = source.Replace("[|", "").Replace("|]", "");
-        var (_, _, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        // The Roslyn generator test framework checks the ID and span; the output (a stub where the class can take one)
+        // must compile, and no other diagnostic may appear.
+        var test = new SpecGeneratorTest(Usings + marked.Replace("[|", "{|" + id + ":").Replace("|]", "|}"));
+        test.TestBehaviors |= Microsoft.CodeAnalysis.Testing.TestBehaviors.SkipGeneratedSourcesCheck;
+        await test.RunAsync();
 
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal(id, diagnostic.Id);
+        var diagnostic = Assert.Single(GeneratorHarness.Run(GeneratorHarness.Compile(Usings + marked.Replace("[|", "").Replace("|]", ""))).Diagnostics);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.Equal(source[start..end], source[diagnostic.Location.SourceSpan.Start..diagnostic.Location.SourceSpan.End]);
-        Assert.Equal($"docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Equal($"https://github.com/metaspec/metaspec/blob/main/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
     }
 
     [Theory]
@@ -77,13 +83,57 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void A_learner_of_an_invalid_model_reports_only_the_model_s_problem()
+    public void A_learner_of_an_invalid_model_reports_only_the_model_s_problem_and_both_get_compiling_stubs()
     {
         string source = Usings + "[MetaModel(1)] public partial class Net { static int w = 2; Dense d = new(w); }\n" +
-            $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;";
+            $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;\n" +
+            // The user's calls to the generated API compile against the stubs: the build shows MSPEC102 alone.
+            "public static class Use { public static long Run() { var learner = new Learner(seed: 7); learner.Train(null!, 10); return learner.Iterations + Net.ParameterCount; } }";
         var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
         Assert.Equal("MSPEC102", Assert.Single(diagnostics).Id);
-        Assert.Single(output.SyntaxTrees); // nothing generated
+        Assert.Equal(3, output.SyntaxTrees.Count());
+        Assert.All(output.SyntaxTrees.Skip(1), t => Assert.Contains("spec has errors", t.GetText().ToString()));
+        var errors = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
+    public void A_stub_leaves_out_the_members_the_user_declared()
+    {
+        string source = Usings + Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int Loss => 3; public void Train() {{ }} }}";
+        var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
+        Assert.Equal(["MSPEC112", "MSPEC112"], diagnostics.Select(d => d.Id));
+        var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.DoesNotContain(" Loss ", output.SyntaxTrees.Last().GetText().ToString());
+    }
+
+    [Fact]
+    public void Stubs_declare_every_member_a_real_spec_gets()
+    {
+        string good = Usings + Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;";
+        string bad = Usings + "[MetaModel(1)] public partial class Net { static int w = 2; Dense d = new(w); }\n" + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;";
+        static string[] Members(string source, string type)
+        {
+            var output = GeneratorHarness.Run(GeneratorHarness.Compile(source)).Output;
+            return [.. output.GetTypeByMetadataName(type)!.GetMembers().Where(m => !m.IsImplicitlyDeclared && m.DeclaredAccessibility == Accessibility.Public)
+                .Select(m => m.ToDisplayString()).Order()];
+        }
+        Assert.Equal(Members(good, "Learner"), Members(bad, "Learner"));
+        Assert.Equal(Members(good, "Net"), Members(bad, "Net"));
+    }
+
+    [Fact]
+    public void The_generated_member_lists_name_every_generated_member()
+    {
+        string source = Usings + Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;";
+        var output = GeneratorHarness.Run(GeneratorHarness.Compile(source)).Output;
+        static string[] Names(INamedTypeSymbol type) =>
+            [.. type.GetMembers().Where(m => !m.IsImplicitlyDeclared && m.Name != ".ctor" && m is not IMethodSymbol { AssociatedSymbol: not null } && m.Locations.Any(l => l.SourceTree!.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)))
+                .Select(m => m.Name).Where(n => !n.StartsWith("<", StringComparison.Ordinal)).Distinct().Order()];
+        // The model's layer fields are the user's; everything else in the type is generated.
+        Assert.Equal(GeneratedMembers.Model.Order(), Names(output.GetTypeByMetadataName("Net")!));
+        Assert.Equal(GeneratedMembers.Learner.Order(), Names(output.GetTypeByMetadataName("Learner")!));
     }
 
     [Fact]
@@ -94,6 +144,8 @@ public sealed class DiagnosticTests
         var descriptors = typeof(DiagnosticDescriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!).ToList();
         Assert.Equal(Enum.GetValues<SpecProblemKind>().Length, descriptors.Count);
+        Assert.Equal(descriptors.Count, descriptors.Select(d => d.Id).Distinct().Count());
+        Assert.All(Enum.GetValues<SpecProblemKind>(), k => Assert.Contains(DiagnosticDescriptors.For(k), descriptors));
         foreach (var d in descriptors)
         {
             string page = Path.Combine(root, "docs", "diagnostics", d.Id + ".md");
@@ -121,8 +173,9 @@ public sealed class DiagnosticTests
             (spec.Hypergradient.Solver.Name, spec.Hypergradient.Iterations, spec.Hypergradient.NeumannStep, spec.Hypergradient.FiniteDifferenceStep, spec.Hypergradient.Directions, spec.Hypergradient.Smoothing));
         // The defaults used when [Hypergradient] is absent are the same.
         Assert.Equal(HypergradientSpec.Default, spec.Hypergradient);
+        var model = (ModelSpec)result.TrackedSteps[GeneratorStepNames.Models].Single().Outputs.Single().Value;
         var layer = new Dense(1);
-        Assert.Equal(layer.Bias, spec.Model.Layers[1].Layer.Bias);
-        Assert.Equal(1e-5, new BatchNorm2d().Epsilon); // the reader's fallback in ModelReader
+        Assert.Equal(layer.Bias, model.Layers[1].Layer.Bias);
+        Assert.Equal(SpecDefaults.BatchNormEpsilon, new BatchNorm2d().Epsilon); // the reader's fallback in ModelReader
     }
 }

@@ -43,7 +43,7 @@ public sealed class PackageTests
         }
 
         [MetaLearner(typeof(LineNet))]
-        [InnerProblem(LossKind.MeanSquaredError, Steps = 2, StepSize = 0.05)]
+        [InnerProblem(LossKind.MeanSquaredError, Steps = 2, StepSize = 0.05, Smoothness = 4)]
         [OuterProblem(OptimizerKind.Adam, LearningRate = 0.01, TaskBatch = 4)]
         partial class LineMaml;
 

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 

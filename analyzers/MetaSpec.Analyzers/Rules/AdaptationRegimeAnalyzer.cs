@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -24,7 +24,7 @@ public sealed class AdaptationRegimeAnalyzer : LearnerAnalyzer
 
     private protected override bool NeedsModel => true;
 
-    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner)
+    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner, SpecTypes types)
     {
         if (learner.Model is not { } model || learner.Inner.Steps < 1) return;
         var adapted = new List<PlacedLayer>();

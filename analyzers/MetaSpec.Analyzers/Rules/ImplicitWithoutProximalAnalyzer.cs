@@ -1,3 +1,4 @@
+using MetaSpec.Specification;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -15,10 +16,10 @@ public sealed class ImplicitWithoutProximalAnalyzer : LearnerAnalyzer
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.ImplicitWithoutProximal);
 
-    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner)
+    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner, SpecTypes types)
     {
         // A negative or non-finite λ is MSPEC007's; only "no proximal term at all" is this rule's.
-        if (learner.MethodName != "Implicit" || learner.Inner.Proximal != 0 || learner.HypergradientAttribute is not { } method) return;
+        if (learner.Kind is not { } kind || !MethodCapabilities.NeedsProximal(kind) || learner.Inner.Proximal != 0 || learner.HypergradientAttribute is not { } method) return;
         var location = AttributeArguments.Named(learner.InnerAttribute, "Proximal", context.CancellationToken)?.GetLocation()
             ?? AttributeArguments.First(method, context.CancellationToken);
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ImplicitWithoutProximal, location));

@@ -1,3 +1,4 @@
+using MetaSpec.Specification;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -16,23 +17,14 @@ public sealed class LearnedStepSizesAnalyzer : LearnerAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.LearnedStepSizesWithoutUnrolling, DiagnosticDescriptors.LearnedStepSizesWithReset);
 
-    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner)
+    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner, SpecTypes types)
     {
         if (!learner.Inner.LearnStepSizes) return;
         var cancellation = context.CancellationToken;
         var location = AttributeArguments.Location(learner.InnerAttribute, "LearnStepSizes", cancellation);
-        string? reason = learner.MethodName switch
-        {
-            "Unrolled" or "HessianFree" => null,
-            "FirstOrder" => "it drops the derivative through the inner steps, so the step sizes get no gradient",
-            "Reptile" => "its direction θ − θ_N has no derivative with respect to the step sizes",
-            "Implicit" => "its hypergradient depends only on the adapted point, not on the path that reached it",
-            "EvolutionStrategies" => "its Jacobian estimate perturbs θ only, not the step sizes",
-            _ => "the method is not one MetaSpec knows",
-        };
-        if (reason is not null)
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LearnedStepSizesWithoutUnrolling, location,
-                learner.MethodName ?? learner.Method.Method.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), reason));
+        // A cast to no method is left alone: the generated code throws for it, and no rule knows what it means.
+        if (learner.Kind is { } method && MethodCapabilities.WhyNoLearnedStepSizes(method) is { } reason)
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LearnedStepSizesWithoutUnrolling, location, method.ToString(), reason));
         if (learner.Inner.ResetAdaptedToZero)
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LearnedStepSizesWithReset,
                 AttributeArguments.Location(learner.InnerAttribute, "ResetAdaptedToZero", cancellation)));

@@ -1,3 +1,4 @@
+using MetaSpec.Specification;
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.CodeAnalysis;
@@ -17,9 +18,9 @@ public sealed class ResampledSupportWithImplicitAnalyzer : LearnerAnalyzer
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.ResampledSupportWithImplicit);
 
-    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner)
+    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner, SpecTypes types)
     {
-        if (learner.MethodName != "Implicit" || !learner.Inner.ResampleSupport || learner.Inner.Steps < 2) return;
+        if (learner.Kind != HypergradientMethod.Implicit || !learner.Inner.ResampleSupport || learner.Inner.Steps < 2) return;
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ResampledSupportWithImplicit,
             AttributeArguments.Location(learner.InnerAttribute, "ResampleSupport", context.CancellationToken),
             learner.Inner.Steps.ToString(CultureInfo.InvariantCulture)));

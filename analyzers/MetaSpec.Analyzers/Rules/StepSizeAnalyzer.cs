@@ -19,7 +19,7 @@ public sealed class StepSizeAnalyzer : LearnerAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.StepSizeTooLarge, DiagnosticDescriptors.SmoothnessNotDeclared);
 
-    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner)
+    private protected override void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner, SpecTypes types)
     {
         var inner = learner.Inner;
         // Out-of-range values are MSPEC007's; the bound means nothing for them.
@@ -27,9 +27,12 @@ public sealed class StepSizeAnalyzer : LearnerAnalyzer
         var cancellation = context.CancellationToken;
         if (inner.Smoothness == 0)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SmoothnessNotDeclared,
-                AttributeArguments.Syntax(learner.InnerAttribute, cancellation)?.GetLocation(),
-                learner.Type.Name, Numbers.Format(inner.StepSize)));
+            // Actionable without L: the largest L for which the declared α and N pass, so the user can compare.
+            var attribute = AttributeArguments.Syntax(learner.InnerAttribute, cancellation)?.GetLocation();
+            double constant = AnalyzerSettings.For(context.Options, attribute?.SourceTree).StepSizeConstant;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SmoothnessNotDeclared, attribute,
+                learner.Type.Name, Numbers.Format(inner.StepSize), inner.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Numbers.Short(constant / (inner.StepSize * inner.Steps)), Numbers.Format(constant)));
             return;
         }
         if (!(inner.Smoothness > 0) || double.IsInfinity(inner.Smoothness)) return;

@@ -24,10 +24,10 @@ public abstract class LearnerAnalyzer : DiagnosticAnalyzer
             {
                 if (symbol.Symbol is INamedTypeSymbol type
                     && LearnerDeclaration.Read(type, types, NeedsModel, symbol.CancellationToken) is { } learner)
-                    Analyze(symbol, learner);
+                    Analyze(symbol, learner, types);
             }, SymbolKind.NamedType);
         });
     }
 
-    private protected abstract void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner);
+    private protected abstract void Analyze(SymbolAnalysisContext context, LearnerDeclaration learner, SpecTypes types);
 }

@@ -1,5 +1,5 @@
 using System.Threading;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 using Microsoft.CodeAnalysis;
 
 namespace MetaSpec.Analyzers;
@@ -11,10 +11,11 @@ namespace MetaSpec.Analyzers;
 /// </summary>
 internal sealed class LearnerDeclaration
 {
-    private LearnerDeclaration(INamedTypeSymbol type, AttributeData innerAttribute, AttributeData? outerAttribute,
+    private LearnerDeclaration(INamedTypeSymbol type, INamedTypeSymbol? modelType, AttributeData innerAttribute, AttributeData? outerAttribute,
         AttributeData? hypergradientAttribute, ModelSpec? model)
     {
         Type = type;
+        ModelType = modelType;
         InnerAttribute = innerAttribute;
         OuterAttribute = outerAttribute;
         HypergradientAttribute = hypergradientAttribute;
@@ -25,6 +26,10 @@ internal sealed class LearnerDeclaration
     }
 
     public INamedTypeSymbol Type { get; }
+
+    /// <summary>The [MetaModel] class named by [MetaLearner]; null when it names none.</summary>
+    public INamedTypeSymbol? ModelType { get; }
+
     public AttributeData InnerAttribute { get; }
     public AttributeData? OuterAttribute { get; }
     public AttributeData? HypergradientAttribute { get; }
@@ -32,25 +37,25 @@ internal sealed class LearnerDeclaration
     public OuterSpec? Outer { get; }
     public HypergradientSpec Method { get; }
 
-    /// <summary>The laid-out model; null when it cannot be read (the generator reports why, at the model).</summary>
+    /// <summary>The chosen method; null for a cast to no member.</summary>
+    public HypergradientMethod? Kind => Method.Kind;
+
+    /// <summary>The laid-out model; null when it cannot be read (the generator reports why, at the model) or was not asked for.</summary>
     public ModelSpec? Model { get; }
 
     /// <summary>
     /// Reads a class carrying [MetaLearner] and [InnerProblem]; null otherwise (a missing [InnerProblem] is the
-    /// generator's MSPEC107). The model is read only when <paramref name="withModel"/>: most rules do not need it.
+    /// generator's MSPEC107, [MetaModel] on the same class its MSPEC113). The model is laid out only when <paramref name="withModel"/>: most rules do not need it.
     /// </summary>
     public static LearnerDeclaration? Read(INamedTypeSymbol type, SpecTypes types, bool withModel, CancellationToken cancellation)
     {
         var learner = types.Find(type, types.MetaLearner);
         var inner = types.Find(type, types.InnerProblem);
-        if (learner is null || inner is null) return null;
-        ModelSpec? model = null;
-        if (withModel && learner.ConstructorArguments.Length == 1 && learner.ConstructorArguments[0].Value is INamedTypeSymbol modelType
-            && types.Find(modelType, types.MetaModel) is not null)
-            model = ModelReader.Read(modelType, types.Compilation, cancellation).Model;
-        return new LearnerDeclaration(type, inner, types.Find(type, types.OuterProblem), types.Find(type, types.Hypergradient), model);
+        // A class that is also a [MetaModel] is the generator's MSPEC113, and no learner: nothing to judge here.
+        if (learner is null || inner is null || types.Find(type, types.MetaModel) is not null) return null;
+        var modelType = learner.ConstructorArguments.Length == 1 && learner.ConstructorArguments[0].Value is INamedTypeSymbol m
+            && types.Find(m, types.MetaModel) is not null ? m : null;
+        var model = withModel && modelType is not null ? types.ReadModel(modelType, cancellation).Model : null;
+        return new LearnerDeclaration(type, modelType, inner, types.Find(type, types.OuterProblem), types.Find(type, types.Hypergradient), model);
     }
-
-    /// <summary>The method's member name ("Unrolled", …); null for a cast to no member.</summary>
-    public string? MethodName => Method.Method.Name;
 }

@@ -1,14 +1,21 @@
+using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 
 namespace MetaSpec.Analyzers;
 
-/// <summary>The DSL's attribute types, resolved once per compilation; null when MetaSpec is not referenced.</summary>
+/// <summary>
+/// The DSL's attribute types, resolved once per compilation (null when MetaSpec is not referenced), with the
+/// per-compilation caches the rules share: one semantic model per syntax tree and one read of each model class.
+/// </summary>
 internal sealed class SpecTypes
 {
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ModelReadResult> _models = new(SymbolEqualityComparer.Default);
+
     private SpecTypes(Compilation compilation, INamedTypeSymbol metaLearner, INamedTypeSymbol metaModel)
     {
         Compilation = compilation;
+        SemanticModels = new SemanticModels(compilation);
         MetaLearner = metaLearner;
         MetaModel = metaModel;
         InnerProblem = compilation.GetTypeByMetadataName(SpecNames.InnerProblemAttribute);
@@ -18,6 +25,7 @@ internal sealed class SpecTypes
     }
 
     public Compilation Compilation { get; }
+    public SemanticModels SemanticModels { get; }
     public INamedTypeSymbol MetaLearner { get; }
     public INamedTypeSymbol MetaModel { get; }
     public INamedTypeSymbol? InnerProblem { get; }
@@ -37,5 +45,17 @@ internal sealed class SpecTypes
         foreach (var attribute in symbol.GetAttributes())
             if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType)) return attribute;
         return null;
+    }
+
+    /// <summary>The model class read once per compilation with the generator's reader (several learners may share it).</summary>
+    public ModelReadResult ReadModel(INamedTypeSymbol model, System.Threading.CancellationToken cancellation) =>
+        _models.GetOrAdd(model, m => ModelReader.Read(m, SemanticModels, cancellation));
+
+    /// <summary>Whether any instance field of <paramref name="model"/> carries [Adapt] (symbols only: no layout needed).</summary>
+    public bool HasAdaptedField(INamedTypeSymbol model)
+    {
+        foreach (var member in model.GetMembers())
+            if (member is IFieldSymbol { IsStatic: false, IsConst: false } field && Find(field, Adapt) is not null) return true;
+        return false;
     }
 }

@@ -1,4 +1,4 @@
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 using Microsoft.CodeAnalysis;
 
 namespace MetaSpec.Generators;
@@ -10,9 +10,6 @@ namespace MetaSpec.Generators;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "MetaSpec.Generator";
-
-    /// <summary>Help pages live in the repository next to the code, one per ID.</summary>
-    private const string HelpLinkRoot = "docs/diagnostics/";
 
     public static readonly DiagnosticDescriptor NotPartial = Create("MSPEC101",
         "Spec class must be partial and non-generic",
@@ -46,6 +43,26 @@ internal static class DiagnosticDescriptors
         "Meta-learner lacks [OuterProblem]",
         "Meta-learner '{0}' needs an [OuterProblem(...)] attribute: it says how the meta-parameters are trained");
 
+    public static readonly DiagnosticDescriptor NoParameters = Create("MSPEC109",
+        "Model has no parameters",
+        "Model '{0}' has no parameters to learn: its layers are all Flatten or MaxPool2d; add a Dense, Conv2d or BatchNorm2d layer");
+
+    public static readonly DiagnosticDescriptor ActivationNameClash = Create("MSPEC110",
+        "Layer named like a generated activation layer",
+        "Layer '{0}' has the name MetaSpec gives the {2} layer after '{1}' in the network; rename it");
+
+    public static readonly DiagnosticDescriptor LayoutNameClash = Create("MSPEC111",
+        "Two layers give the same Layout constants",
+        "Layers '{0}' and '{1}' both give the constant Layout.{2} (leading underscores are dropped and the first letter is capitalised); rename one of them");
+
+    public static readonly DiagnosticDescriptor GeneratedMemberClash = Create("MSPEC112",
+        "Spec class declares a member MetaSpec generates",
+        "'{0}' declares '{1}', which MetaSpec generates for every {2}; rename or remove yours");
+
+    public static readonly DiagnosticDescriptor ModelAndLearner = Create("MSPEC113",
+        "Class is both a model and a meta-learner",
+        "'{0}' carries both [MetaModel] and [MetaLearner]: declare the model and the meta-learner as two classes, with [MetaLearner(typeof(Model))] on the second");
+
     public static DiagnosticDescriptor For(SpecProblemKind kind) => kind switch
     {
         SpecProblemKind.NotPartial => NotPartial,
@@ -55,7 +72,12 @@ internal static class DiagnosticDescriptors
         SpecProblemKind.InvalidLayout => InvalidLayout,
         SpecProblemKind.InvalidModel => InvalidModel,
         SpecProblemKind.MissingInnerProblem => MissingInnerProblem,
-        _ => MissingOuterProblem,
+        SpecProblemKind.MissingOuterProblem => MissingOuterProblem,
+        SpecProblemKind.NoParameters => NoParameters,
+        SpecProblemKind.ActivationNameClash => ActivationNameClash,
+        SpecProblemKind.LayoutNameClash => LayoutNameClash,
+        SpecProblemKind.GeneratedMemberClash => GeneratedMemberClash,
+        _ => ModelAndLearner,
     };
 
     public static Diagnostic ToDiagnostic(SpecProblem problem)
@@ -66,5 +88,5 @@ internal static class DiagnosticDescriptors
     }
 
     private static DiagnosticDescriptor Create(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkRoot + id + ".md");
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinks.For(id));
 }

@@ -1,4 +1,4 @@
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 
 namespace MetaSpec.Generators.Emitter;
 

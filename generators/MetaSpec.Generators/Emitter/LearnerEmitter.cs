@@ -1,5 +1,5 @@
 using System.Linq;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 using static MetaSpec.Generators.Emitter.Literals;
 
 namespace MetaSpec.Generators.Emitter;
@@ -20,11 +20,12 @@ internal static class LearnerEmitter
         var inner = learner.Inner;
         var outer = learner.Outer;
         var method = learner.Hypergradient;
-        string adaptedList = learner.AdaptedLayers.Count == 0
+        var adaptedLayers = learner.Model.AdaptedLayers;
+        string adaptedList = adaptedLayers.Count == 0
             ? "global::System.Array.Empty<string>()"
-            : "new string[] { " + string.Join(", ", learner.AdaptedLayers.Select(String)) + " }";
-        string adaptedArguments = string.Concat(learner.AdaptedLayers.Select(a => ", " + String(a)));
-        string adaptedText = learner.AdaptedLayers.Count == 0 ? "every layer" : string.Join(", ", learner.AdaptedLayers);
+            : "new string[] { " + string.Join(", ", adaptedLayers.Select(String)) + " }";
+        string adaptedArguments = string.Concat(adaptedLayers.Select(a => ", " + String(a)));
+        string adaptedText = adaptedLayers.Count == 0 ? "every layer" : string.Join(", ", adaptedLayers);
 
         writer.WriteLine($"/// <summary>Meta-learner of <see cref=\"{model}\"/>: {method.Method.Name ?? "custom"} hypergradient, adapting {adaptedText}.</summary>");
         using (writer.Open($"{learner.Type.Keyword} {name}"))
@@ -151,17 +152,17 @@ internal static class LearnerEmitter
         return writer.ToString();
     }
 
-    private static string LossExpression(EnumValue loss) => loss.Name switch
+    private static string LossExpression(EnumValue loss) => loss.As<TaskLoss>() switch
     {
-        "MeanSquaredError" => "global::MetaSpec.Losses.MeanSquaredError<float>.Instance",
-        "CrossEntropy" => "global::MetaSpec.Losses.SoftmaxCrossEntropy<float>.Instance",
+        TaskLoss.MeanSquaredError => "global::MetaSpec.Losses.MeanSquaredError<float>.Instance",
+        TaskLoss.CrossEntropy => "global::MetaSpec.Losses.SoftmaxCrossEntropy<float>.Instance",
         _ => $"throw new global::System.NotSupportedException(\"Unknown loss {Int(loss.Value)}.\")",
     };
 
-    private static string OptimizerExpression(OuterSpec outer) => outer.Optimizer.Name switch
+    private static string OptimizerExpression(OuterSpec outer) => outer.Kind switch
     {
-        "Sgd" => $"new global::MetaSpec.Optimizers.Sgd<float>(MetaParameterCount, learningRate: {Double(outer.LearningRate)}, momentum: {Double(outer.Momentum)})",
-        "Adam" => $"new global::MetaSpec.Optimizers.Adam<float>(MetaParameterCount, learningRate: {Double(outer.LearningRate)})",
+        OuterOptimizer.Sgd => $"new global::MetaSpec.Optimizers.Sgd<float>(MetaParameterCount, learningRate: {Double(outer.LearningRate)}, momentum: {Double(outer.Momentum)})",
+        OuterOptimizer.Adam => $"new global::MetaSpec.Optimizers.Adam<float>(MetaParameterCount, learningRate: {Double(outer.LearningRate)})",
         _ => $"throw new global::System.NotSupportedException(\"Unknown optimizer {Int(outer.Optimizer.Value)}.\")",
     };
 }

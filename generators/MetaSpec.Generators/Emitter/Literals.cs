@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Linq;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 
 namespace MetaSpec.Generators.Emitter;
 
@@ -36,10 +36,5 @@ internal static class Literals
         : $"global::MetaSpec.Shape.Image({Int(shape.Channels)}, {Int(shape.Height)}, {Int(shape.Width)})";
 
     /// <summary><c>hidden1</c> → <c>Hidden1</c>, <c>_head</c> → <c>Head</c>: field names as parts of constant names.</summary>
-    public static string Pascal(string name)
-    {
-        string trimmed = name.TrimStart('_');
-        if (trimmed.Length == 0) return "Layer";
-        return char.ToUpperInvariant(trimmed[0]) + trimmed.Substring(1);
-    }
+    public static string Pascal(string name) => LayerNames.Pascal(name);
 }

@@ -1,5 +1,5 @@
 using System.Collections.Generic;
-using MetaSpec.Generators.Spec;
+using MetaSpec.Specification;
 using static MetaSpec.Generators.Emitter.Literals;
 
 namespace MetaSpec.Generators.Emitter;
@@ -122,7 +122,7 @@ internal static class ModelEmitter
     }
 
     /// <summary>The name of the parameter-free activation layer after <paramref name="layer"/>.</summary>
-    public static string ActivationLayerName(LayerSpec layer) => $"{layer.Name}_{layer.Activation.ToString().ToLowerInvariant()}";
+    public static string ActivationLayerName(LayerSpec layer) => LayerNames.ActivationLayer(layer.Name, layer.Activation);
 
     private static string RuntimeLayer(PlacedLayer placed)
     {

@@ -46,10 +46,10 @@ internal readonly record struct ConvolutionGeometry
     public int Padding { get; }
 
     /// <summary>Ho = ⌊(H + 2p − k)/s⌋ + 1.</summary>
-    public int OutputHeight => (Height + 2 * Padding - KernelSize) / Stride + 1;
+    public int OutputHeight => Specification.ShapeFormulas.WindowPositions(Height, KernelSize, Stride, Padding);
 
     /// <summary>Wo = ⌊(W + 2p − k)/s⌋ + 1.</summary>
-    public int OutputWidth => (Width + 2 * Padding - KernelSize) / Stride + 1;
+    public int OutputWidth => Specification.ShapeFormulas.WindowPositions(Width, KernelSize, Stride, Padding);
 
     /// <summary>Ho·Wo: the number of window positions (columns of the im2col matrix per image).</summary>
     public int OutputPositions => OutputHeight * OutputWidth;

@@ -1,3 +1,5 @@
+using MetaSpec.Specification;
+
 namespace MetaSpec.Meta;
 
 /// <summary>How the meta-gradient flows through the inner loop.</summary>
@@ -36,28 +38,28 @@ public enum ImplicitSolver
 public sealed record Hypergradient
 {
     /// <summary>Which method.</summary>
-    public HypergradientKind Kind { get; init; } = HypergradientKind.Unrolled;
+    public HypergradientKind Kind { get; init; } = (HypergradientKind)SpecDefaults.Method;
 
     /// <summary>Implicit: the linear solver.</summary>
-    public ImplicitSolver Solver { get; init; } = ImplicitSolver.ConjugateGradient;
+    public ImplicitSolver Solver { get; init; } = (ImplicitSolver)SpecDefaults.Solver;
 
     /// <summary>Implicit: CG iterations or Neumann terms.</summary>
-    public int Iterations { get; init; } = 5;
+    public int Iterations { get; init; } = SpecDefaults.Iterations;
 
     /// <summary>Implicit with Neumann: the step η; 0 means 1/λ, which gives iMAML's series Σ(−∇²L_S/λ)ⁱ/λ.</summary>
-    public double NeumannStep { get; init; }
+    public double NeumannStep { get; init; } = SpecDefaults.NeumannStep;
 
     /// <summary>HessianFree: the finite-difference step δ (applied to a unit direction).</summary>
-    public double FiniteDifferenceStep { get; init; } = 1e-3;
+    public double FiniteDifferenceStep { get; init; } = SpecDefaults.FiniteDifferenceStep;
 
     /// <summary>EvolutionStrategies: number of Gaussian directions per task.</summary>
-    public int Directions { get; init; } = 16;
+    public int Directions { get; init; } = SpecDefaults.Directions;
 
     /// <summary>EvolutionStrategies: smoothing radius β.</summary>
-    public double Smoothing { get; init; } = 1e-2;
+    public double Smoothing { get; init; } = SpecDefaults.Smoothing;
 
     /// <summary>Whether the method multiplies by exact Hessians (and so needs the tangent buffers).</summary>
-    public bool UsesHessianVectorProducts => Kind is HypergradientKind.Unrolled or HypergradientKind.Implicit;
+    public bool UsesHessianVectorProducts => MethodCapabilities.UsesHessianVectorProducts((HypergradientMethod)Kind);
 
     /// <summary>Exact second-order MAML.</summary>
     public static Hypergradient Unrolled { get; } = new();
@@ -68,28 +70,51 @@ public sealed record Hypergradient
     /// <summary>Reptile.</summary>
     public static Hypergradient Reptile { get; } = new() { Kind = HypergradientKind.Reptile };
 
-    /// <summary>Throws if a setting cannot work with <paramref name="inner"/>, naming it.</summary>
+    /// <summary>
+    /// Throws if a setting cannot work with <paramref name="inner"/>, naming it; also if a setting the chosen method
+    /// does not read differs from its default (it would be ignored). The rules are the analyzers' (MSPEC007–009, MSPEC012).
+    /// </summary>
     public void Validate(InnerLoop inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
         inner.Validate();
-        if (inner.LearnStepSizes && Kind is not (HypergradientKind.Unrolled or HypergradientKind.HessianFree))
-            throw new ArgumentException($"Learned step sizes (Meta-SGD) need a method that differentiates through the inner steps (Unrolled or HessianFree), not {Kind}.");
-        switch (Kind)
+        var method = (HypergradientMethod)Kind;
+        if (inner.LearnStepSizes && !MethodCapabilities.SupportsLearnedStepSizes(method))
+            throw new ArgumentException($"Learned step sizes (Meta-SGD) need a method that differentiates through the inner steps (Unrolled or HessianFree), not {Kind}: {MethodCapabilities.WhyNoLearnedStepSizes(method)}.");
+        if (MethodCapabilities.NeedsProximal(method) && inner.Proximal <= 0)
+            throw new ArgumentException("The implicit method needs a proximal weight λ > 0: it makes the inner problem strongly convex and the linear system solvable.");
+        var solver = (LinearSolver)Solver;
+        foreach (var setting in Enum.GetValues<MethodSetting>())
         {
-            case HypergradientKind.Implicit:
-                if (inner.Proximal <= 0)
-                    throw new ArgumentException("The implicit method needs a proximal weight λ > 0: it makes the inner problem strongly convex and the linear system solvable.");
-                if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "The implicit solver needs at least one iteration.");
-                if (NeumannStep < 0 || !double.IsFinite(NeumannStep)) throw new ArgumentOutOfRangeException(nameof(NeumannStep), NeumannStep, "The Neumann step must be non-negative and finite.");
-                break;
-            case HypergradientKind.HessianFree:
-                if (!(FiniteDifferenceStep > 0) || !double.IsFinite(FiniteDifferenceStep)) throw new ArgumentOutOfRangeException(nameof(FiniteDifferenceStep), FiniteDifferenceStep, "The finite-difference step δ must be positive.");
-                break;
-            case HypergradientKind.EvolutionStrategies:
-                if (Directions < 1) throw new ArgumentOutOfRangeException(nameof(Directions), Directions, "Evolution strategies need at least one direction.");
-                if (!(Smoothing > 0) || !double.IsFinite(Smoothing)) throw new ArgumentOutOfRangeException(nameof(Smoothing), Smoothing, "The smoothing radius β must be positive.");
-                break;
+            double value = Value(setting);
+            if (MethodCapabilities.Uses(method, solver, setting))
+            {
+                if (SettingRules.For(setting) is { } rule) rule.Validate(value);
+            }
+            else if (value != Default(setting))
+            {
+                throw new ArgumentException(MethodCapabilities.IgnoredSettingMessage(setting, method, solver) + ".", setting.ToString());
+            }
         }
     }
+
+    private double Value(MethodSetting setting) => setting switch
+    {
+        MethodSetting.Solver => (int)Solver,
+        MethodSetting.Iterations => Iterations,
+        MethodSetting.NeumannStep => NeumannStep,
+        MethodSetting.FiniteDifferenceStep => FiniteDifferenceStep,
+        MethodSetting.Directions => Directions,
+        _ => Smoothing,
+    };
+
+    private static double Default(MethodSetting setting) => setting switch
+    {
+        MethodSetting.Solver => (int)SpecDefaults.Solver,
+        MethodSetting.Iterations => SpecDefaults.Iterations,
+        MethodSetting.NeumannStep => SpecDefaults.NeumannStep,
+        MethodSetting.FiniteDifferenceStep => SpecDefaults.FiniteDifferenceStep,
+        MethodSetting.Directions => SpecDefaults.Directions,
+        _ => SpecDefaults.Smoothing,
+    };
 }

@@ -1,3 +1,5 @@
+using MetaSpec.Specification;
+
 namespace MetaSpec.Meta;
 
 /// <summary>
@@ -7,10 +9,10 @@ namespace MetaSpec.Meta;
 public sealed record InnerLoop
 {
     /// <summary>Number of inner gradient steps N (at least 1).</summary>
-    public int Steps { get; init; } = 1;
+    public int Steps { get; init; } = SpecDefaults.Steps;
 
     /// <summary>Inner step size α; with <see cref="LearnStepSizes"/>, the initial value of every learned step size.</summary>
-    public double StepSize { get; init; } = 0.01;
+    public double StepSize { get; init; } = SpecDefaults.StepSize;
 
     /// <summary>
     /// λ of the proximal term λ/2‖φ − θ₀‖² added to the support loss (iMAML); 0 for none. With
@@ -33,9 +35,9 @@ public sealed record InnerLoop
     /// <summary>Throws if a setting cannot work, naming it.</summary>
     public void Validate()
     {
-        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "The inner loop needs at least one step.");
-        if (!(StepSize > 0) || !double.IsFinite(StepSize)) throw new ArgumentOutOfRangeException(nameof(StepSize), StepSize, "The inner step size must be positive and finite.");
-        if (!(Proximal >= 0) || !double.IsFinite(Proximal)) throw new ArgumentOutOfRangeException(nameof(Proximal), Proximal, "The proximal weight λ must be non-negative and finite.");
+        SettingRules.Steps.Validate(Steps);
+        SettingRules.StepSize.Validate(StepSize);
+        SettingRules.Proximal.Validate(Proximal);
         if (LearnStepSizes && ResetAdaptedToZero)
             throw new ArgumentException("Learned step sizes need a meta-learned starting point; they cannot be combined with ResetAdaptedToZero.");
     }

@@ -1,3 +1,4 @@
+using MetaSpec.Specification;
 using System.Numerics;
 using System.Numerics.Tensors;
 using MetaSpec.Optimizers;
@@ -9,7 +10,7 @@ namespace MetaSpec.Meta;
 public sealed record TrainerOptions
 {
     /// <summary>Tasks per meta-batch.</summary>
-    public int TaskBatch { get; init; } = 4;
+    public int TaskBatch { get; init; } = SpecDefaults.TaskBatch;
 
     /// <summary>Threads the tasks of a batch run on (tasks are split statically, so results do not depend on it).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
@@ -27,10 +28,10 @@ public sealed record TrainerOptions
     public double Smoothness { get; init; }
 
     /// <summary>Power iterations per task for estimating L when none is declared; 0 skips the estimate (and the check).</summary>
-    public int SmoothnessIterations { get; init; } = 20;
+    public int SmoothnessIterations { get; init; } = SpecDefaults.SmoothnessIterations;
 
     /// <summary>c of the step-size bound α·N·L ≤ c (the analyzers read it from .editorconfig's metaspec.step_size_constant).</summary>
-    public double StepSizeConstant { get; init; } = 1;
+    public double StepSizeConstant { get; init; } = SpecDefaults.StepSizeConstant;
 
     /// <summary>The training log: the smoothness line (and its warning when α·N·L &gt; c) goes here; null for none.</summary>
     public TextWriter? Log { get; init; }

@@ -1,3 +1,4 @@
+using MetaSpec.Specification;
 using System.Numerics;
 
 namespace MetaSpec.Optimizers;
@@ -13,7 +14,7 @@ public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointI
     private readonly int _n;
 
     /// <summary>Adam over <paramref name="parameterCount"/> parameters.</summary>
-    public Adam(int parameterCount, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+    public Adam(int parameterCount, double learningRate = SpecDefaults.LearningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
     {
         if (!(learningRate > 0) || !double.IsFinite(learningRate)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive and finite.");
         if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β₁ must be in [0, 1).");

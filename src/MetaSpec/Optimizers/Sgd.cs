@@ -1,3 +1,4 @@
+using MetaSpec.Specification;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -14,7 +15,7 @@ public sealed class Sgd<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIe
     private readonly T[] _buffer;
 
     /// <summary>SGD over <paramref name="parameterCount"/> parameters.</summary>
-    public Sgd(int parameterCount, double learningRate, double momentum = 0, double weightDecay = 0)
+    public Sgd(int parameterCount, double learningRate, double momentum = SpecDefaults.Momentum, double weightDecay = 0)
     {
         if (!(learningRate > 0) || !double.IsFinite(learningRate)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive and finite.");
         if (momentum is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1).");

@@ -1,4 +1,5 @@
 using MetaSpec.Meta;
+using MetaSpec.Specification;
 
 namespace MetaSpec;
 
@@ -42,10 +43,10 @@ public sealed class InnerProblemAttribute(LossKind loss) : Attribute
     public LossKind Loss { get; } = loss;
 
     /// <summary>Inner gradient steps N.</summary>
-    public int Steps { get; set; } = 1;
+    public int Steps { get; set; } = SpecDefaults.Steps;
 
     /// <summary>Inner step size α (the initial value of every learned step size with <see cref="LearnStepSizes"/>).</summary>
-    public double StepSize { get; set; } = 0.01;
+    public double StepSize { get; set; } = SpecDefaults.StepSize;
 
     /// <summary>
     /// Smoothness L of the task loss, if known: the analyzers check α·N·L against the convergence bound
@@ -74,10 +75,10 @@ public sealed class OuterProblemAttribute(OptimizerKind optimizer) : Attribute
     public OptimizerKind Optimizer { get; } = optimizer;
 
     /// <summary>Outer learning rate.</summary>
-    public double LearningRate { get; set; } = 1e-3;
+    public double LearningRate { get; set; } = SpecDefaults.LearningRate;
 
     /// <summary>Tasks per meta-batch.</summary>
-    public int TaskBatch { get; set; } = 4;
+    public int TaskBatch { get; set; } = SpecDefaults.TaskBatch;
 
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; set; }
@@ -94,20 +95,20 @@ public sealed class HypergradientAttribute(HypergradientKind method) : Attribute
     public HypergradientKind Method { get; } = method;
 
     /// <summary>Implicit: the linear solver.</summary>
-    public ImplicitSolver Solver { get; set; } = ImplicitSolver.ConjugateGradient;
+    public ImplicitSolver Solver { get; set; } = (ImplicitSolver)SpecDefaults.Solver;
 
     /// <summary>Implicit: CG iterations or Neumann terms.</summary>
-    public int Iterations { get; set; } = 5;
+    public int Iterations { get; set; } = SpecDefaults.Iterations;
 
     /// <summary>Implicit with Neumann: the step η; 0 means 1/λ.</summary>
     public double NeumannStep { get; set; }
 
     /// <summary>HessianFree: the finite-difference step δ.</summary>
-    public double FiniteDifferenceStep { get; set; } = 1e-3;
+    public double FiniteDifferenceStep { get; set; } = SpecDefaults.FiniteDifferenceStep;
 
     /// <summary>EvolutionStrategies: Gaussian directions per task.</summary>
-    public int Directions { get; set; } = 16;
+    public int Directions { get; set; } = SpecDefaults.Directions;
 
     /// <summary>EvolutionStrategies: smoothing radius β.</summary>
-    public double Smoothing { get; set; } = 1e-2;
+    public double Smoothing { get; set; } = SpecDefaults.Smoothing;
 }

@@ -1,3 +1,5 @@
+using MetaSpec.Specification;
+
 namespace MetaSpec;
 
 /// <summary>
@@ -96,7 +98,7 @@ public sealed class Conv2d(int outChannels, int kernelSize, int stride = 1, int 
 /// <summary>Declares batch normalisation over each channel with the statistics of the current batch (as MAML uses it), then the activation.</summary>
 /// <param name="epsilon">Added to the variance before the square root.</param>
 /// <param name="activation">Activation applied to the output.</param>
-public sealed class BatchNorm2d(double epsilon = 1e-5, Activation activation = Activation.None)
+public sealed class BatchNorm2d(double epsilon = SpecDefaults.BatchNormEpsilon, Activation activation = Activation.None)
 {
     /// <summary>Added to the variance.</summary>
     public double Epsilon { get; } = epsilon;

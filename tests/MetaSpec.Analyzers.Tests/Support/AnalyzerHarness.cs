@@ -1,8 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
@@ -11,9 +9,10 @@ using MetaSpec.Generators;
 namespace MetaSpec.Analyzers.Tests.Support;
 
 /// <summary>
-/// An in-house harness on Roslyn's Workspaces package alone (no Microsoft.CodeAnalysis.Testing): compile a spec
-/// against the MetaSpec runtime, run analyzers with .editorconfig options through <see cref="CompilationWithAnalyzers"/>,
-/// compare with the marked spans, apply a code fix in an <see cref="AdhocWorkspace"/>, and compile the result.
+/// Compiles specs against the MetaSpec runtime and runs analyzers (<see cref="CompilationWithAnalyzers"/>, with
+/// .editorconfig options as data) or the generator on them: for tests that count diagnostics across analyzers or
+/// run the generated code. Marked-span verification and code fixes go through the Roslyn test frameworks
+/// (<see cref="SpecAnalyzerTest{TAnalyzer}"/>, <see cref="SpecCodeFixTest{TAnalyzer, TCodeFix}"/>).
 /// </summary>
 internal static class AnalyzerHarness
 {
@@ -44,20 +43,19 @@ internal static class AnalyzerHarness
     }
 
     /// <summary>
-    /// Asserts that <paramref name="analyzer"/> reports exactly the marked diagnostics on <paramref name="marked"/>
-    /// (after <see cref="Usings"/>): <c>[|…|]</c> spans carry <paramref name="defaultId"/>. Returns them for message checks.
+    /// Asserts through the Roslyn analyzer test framework that <paramref name="analyzer"/> reports exactly the marked
+    /// diagnostics on <paramref name="marked"/> (after <see cref="Usings"/>): <c>[|…|]</c> spans carry
+    /// <paramref name="defaultId"/>, <c>{|ID:…|}</c> spans their ID. Returns the diagnostics for message checks.
     /// </summary>
-    public static ImmutableArray<Diagnostic> Verify(string marked, DiagnosticAnalyzer analyzer, string? defaultId = null, AnalyzerOptions? options = null)
+    public static ImmutableArray<Diagnostic> Verify(string marked, DiagnosticAnalyzer analyzer, string? defaultId = null)
     {
-        var (source, expected) = Markup.Parse(Usings + marked);
-        var actual = Analyze(source, analyzer, options);
-        var want = expected.Select(e => $"{e.Id ?? defaultId} at {Show(source, e.Span)}").OrderBy(s => s, StringComparer.Ordinal).ToList();
-        var got = actual.Select(d => $"{d.Id} at {Show(source, d.Location.SourceSpan)}").OrderBy(s => s, StringComparer.Ordinal).ToList();
-        Assert.True(want.SequenceEqual(got), $"Expected:\n  {string.Join("\n  ", want)}\nActual:\n  {string.Join("\n  ", got.Zip(actual, (g, d) => g + ": " + d.GetMessage()))}");
-        return actual;
+        var test = (Microsoft.CodeAnalysis.Testing.AnalyzerTest<Microsoft.CodeAnalysis.Testing.DefaultVerifier>)Activator.CreateInstance(
+            typeof(SpecAnalyzerTest<>).MakeGenericType(analyzer.GetType()), marked, defaultId, null)!;
+        test.RunAsync().GetAwaiter().GetResult();
+        var (source, _) = Markup.Parse(Usings + marked);
+        return Analyze(source, analyzer);
     }
 
-    private static string Show(string source, TextSpan span) => $"{span} '{source.Substring(span.Start, span.Length)}'";
 
     /// <summary>Runs the MetaSpec generator as the compiler would: its diagnostics and the compilation with its sources.</summary>
     public static (Compilation Output, ImmutableArray<Diagnostic> Diagnostics) RunGenerator(Compilation compilation)
@@ -65,26 +63,6 @@ internal static class AnalyzerHarness
         CSharpGeneratorDriver.Create([new MetaSpecGenerator().AsSourceGenerator()], parseOptions: ParseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         return (output, diagnostics);
-    }
-
-    /// <summary>
-    /// Applies the first fix <paramref name="fixer"/> offers for <paramref name="diagnostic"/> to <paramref name="source"/>
-    /// in an <see cref="AdhocWorkspace"/> and returns the fixed text.
-    /// </summary>
-    public static string ApplyFix(string source, Diagnostic diagnostic, CodeFixProvider fixer)
-    {
-        Assert.Contains(diagnostic.Id, fixer.FixableDiagnosticIds);
-        using var workspace = new AdhocWorkspace();
-        var project = workspace.AddProject(ProjectInfo.Create(ProjectId.CreateNewId(), VersionStamp.Default, "Specs", "Specs", LanguageNames.CSharp,
-            compilationOptions: CompilationOptions, parseOptions: ParseOptions, metadataReferences: MetaSpec.Tests.Shared.RuntimeReferences.All.Value));
-        var document = workspace.AddDocument(project.Id, "Spec.cs", SourceText.From(source));
-        var actions = new List<CodeAction>();
-        var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
-        fixer.RegisterCodeFixesAsync(context).GetAwaiter().GetResult();
-        var action = Assert.Single(actions);
-        var operations = action.GetOperationsAsync(CancellationToken.None).GetAwaiter().GetResult();
-        var changed = Assert.Single(operations.OfType<ApplyChangesOperation>()).ChangedSolution;
-        return changed.GetDocument(document.Id)!.GetTextAsync().GetAwaiter().GetResult().ToString();
     }
 
     /// <summary>The directory of this test project's sources.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>The shape of one sample: a vector [C] (rank 1) or an image [C, H, W] (rank 3), as the runtime's Shape.</summary>
 internal readonly record struct SampleShape(int Channels, int Height, int Width, int Rank)

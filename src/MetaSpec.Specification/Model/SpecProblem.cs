@@ -1,4 +1,4 @@
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>What can keep a spec from being read; the generator and the analyzers each map these to their own diagnostics.</summary>
 internal enum SpecProblemKind
@@ -26,6 +26,21 @@ internal enum SpecProblemKind
 
     /// <summary>The learner lacks [OuterProblem]. Arguments: learner.</summary>
     MissingOuterProblem,
+
+    /// <summary>The model's layers hold no parameters (only Flatten or MaxPool2d). Arguments: model.</summary>
+    NoParameters,
+
+    /// <summary>A layer field is named like the activation layer generated after another one. Arguments: field, layer, activation.</summary>
+    ActivationNameClash,
+
+    /// <summary>Two layer fields give the same Layout constants (<c>head</c> and <c>_head</c>). Arguments: field, other field, constant.</summary>
+    LayoutNameClash,
+
+    /// <summary>A spec class declares a member the generator emits. Arguments: class, member, kind ("model" or "meta-learner").</summary>
+    GeneratedMemberClash,
+
+    /// <summary>One class carries both [MetaModel] and [MetaLearner]. Arguments: class.</summary>
+    ModelAndLearner,
 }
 
 /// <summary>A problem found while reading a spec, with the values its message needs and where to point.</summary>

@@ -1,7 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>
 /// Where a spec element is written, as plain values. A <see cref="Location"/> holds its syntax tree, which

@@ -1,4 +1,4 @@
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>Metadata names of the DSL's types in the MetaSpec runtime.</summary>
 internal static class SpecNames

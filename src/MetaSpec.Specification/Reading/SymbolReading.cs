@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>Helpers shared by the model and learner readers.</summary>
 internal static class SymbolReading
@@ -50,6 +50,32 @@ internal static class SymbolReading
         (false, TypeKind.Interface) => "partial interface",
         _ => "partial class",
     };
+
+    /// <summary>
+    /// Reports each member of <paramref name="type"/> (declared in source, so never the generator's own output) whose
+    /// name is one of <paramref name="generated"/>, at the member's name: the generated declaration would be CS0102.
+    /// </summary>
+    public static void CheckGeneratedMembers(INamedTypeSymbol type, string[] generated, string kind, List<SpecProblem> problems)
+    {
+        foreach (string name in generated)
+            foreach (var member in type.GetMembers(name))
+                // The analyzers read specs in compilations that hold the generated halves (*.g.cs): those are not clashes.
+                if (!member.IsImplicitlyDeclared && member.Locations.FirstOrDefault() is { IsInSource: true } location
+                    && location.SourceTree?.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase) != true)
+                {
+                    problems.Add(SpecProblem.Of(SpecProblemKind.GeneratedMemberClash, LocationInfo.From(location), type.Name, name, kind));
+                    break;
+                }
+    }
+
+    /// <summary>The stub of a spec that failed: its type, less the generated members the user declared.</summary>
+    public static StubSpec Stub(TypeSpec type, List<SpecProblem> problems)
+    {
+        var omitted = new List<string>();
+        foreach (var problem in problems)
+            if (problem.Kind == SpecProblemKind.GeneratedMemberClash) omitted.Add(problem.Arguments[1]);
+        return new StubSpec(type, omitted.ToEquatableArray());
+    }
 
     /// <summary>The attribute of the given metadata name on <paramref name="symbol"/>, if any.</summary>
     public static AttributeData? Find(ISymbol symbol, string metadataName) =>

@@ -1,4 +1,4 @@
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>
 /// A [MetaModel] class laid out: input shape, layers with their shapes and θ segments, output shape.

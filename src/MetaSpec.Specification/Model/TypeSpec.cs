@@ -1,4 +1,4 @@
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>A type to extend with a partial declaration: where it lives and how to reopen it.</summary>
 /// <param name="Namespace">Containing namespace, or null for the global namespace.</param>
@@ -22,3 +22,11 @@ internal sealed record TypeSpec(string? Namespace, string Name, EquatableArray<s
     /// <summary>A fully qualified reference, <c>global::Demo.Outer.Inner</c>.</summary>
     public string GlobalName => "global::" + (Namespace is null ? "" : Namespace + ".") + NestedName;
 }
+
+/// <summary>
+/// A spec class whose spec has errors but which can still be extended: the generator gives it the members it would
+/// have (throwing when used), so the user's code that calls them compiles and the build shows the spec's own
+/// diagnostics instead of a cascade of "no such member" errors. <paramref name="Omitted"/> are members the user
+/// declared with generated names (reported as MSPEC112), left out so the stub does not clash with them.
+/// </summary>
+internal sealed record StubSpec(TypeSpec Type, EquatableArray<string> Omitted);

@@ -1,4 +1,4 @@
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>The layer declarations of the DSL (MetaSpec.Dense, …).</summary>
 internal enum LayerKind
@@ -34,7 +34,8 @@ internal enum ActivationKind
 /// <param name="Bias">Dense bias.</param>
 /// <param name="Epsilon">BatchNorm2d ε.</param>
 /// <param name="Activation">The activation after the layer.</param>
-/// <param name="Location">The field's declarator, for diagnostics.</param>
+/// <remarks>No location: the model feeds the emitter, and a location changes with every edit above the field
+/// (a comment, a blank line), which would re-emit an unchanged model. Locations travel with problems only.</remarks>
 internal sealed record LayerSpec(
     string Name,
     LayerKind Kind,
@@ -45,8 +46,22 @@ internal sealed record LayerSpec(
     int Padding,
     bool Bias,
     double Epsilon,
-    ActivationKind Activation,
-    LocationInfo? Location);
+    ActivationKind Activation);
+
+/// <summary>Names the generator derives from a layer, shared by the emitter and the reader's clash checks.</summary>
+internal static class LayerNames
+{
+    /// <summary>The parameter-free activation layer after <paramref name="layer"/>: <c>hidden1_relu</c>.</summary>
+    public static string ActivationLayer(string layer, ActivationKind activation) => $"{layer}_{activation.ToString().ToLowerInvariant()}";
+
+    /// <summary><c>hidden1</c> → <c>Hidden1</c>, <c>_head</c> → <c>Head</c>: a field name as the stem of its Layout constants.</summary>
+    public static string Pascal(string name)
+    {
+        string trimmed = name.TrimStart('_');
+        if (trimmed.Length == 0) return "Layer";
+        return char.ToUpperInvariant(trimmed[0]) + trimmed.Substring(1);
+    }
+}
 
 /// <summary>One named tensor of θ, e.g. <c>hidden1.weight</c> [40, 1] at its absolute offset.</summary>
 internal sealed record TensorSpec(string Name, int Offset, EquatableArray<int> Dimensions)

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>
 /// Shape inference at compile time: places each declared layer after the previous one, exactly as the
@@ -79,18 +79,21 @@ internal static class ModelLayout
                 if (layer.KernelSize < 1) return Fail($"the kernel size must be at least 1, got {layer.KernelSize}", out error);
                 if (layer.Stride < 1) return Fail($"the stride must be at least 1, got {layer.Stride}", out error);
                 if (layer.Padding < 0) return Fail($"the padding must be non-negative, got {layer.Padding}", out error);
-                int height = input.Height + 2 * layer.Padding, width = input.Width + 2 * layer.Padding;
-                if (layer.KernelSize > height || layer.KernelSize > width)
-                    return Fail($"the {layer.KernelSize}×{layer.KernelSize} kernel does not fit the padded {height}×{width} plane", out error);
-                return SampleShape.Image(layer.Units, (height - layer.KernelSize) / layer.Stride + 1, (width - layer.KernelSize) / layer.Stride + 1);
+                if (!ShapeFormulas.WindowFits(input.Height, layer.KernelSize, layer.Padding) || !ShapeFormulas.WindowFits(input.Width, layer.KernelSize, layer.Padding))
+                    return Fail($"the {layer.KernelSize}×{layer.KernelSize} kernel does not fit the padded {input.Height + 2 * layer.Padding}×{input.Width + 2 * layer.Padding} plane", out error);
+                return SampleShape.Image(layer.Units,
+                    ShapeFormulas.WindowPositions(input.Height, layer.KernelSize, layer.Stride, layer.Padding),
+                    ShapeFormulas.WindowPositions(input.Width, layer.KernelSize, layer.Stride, layer.Padding));
             }
             case LayerKind.MaxPool2d:
                 if (input.IsVector) return Fail("MaxPool2d needs image samples [C, H, W]", out error);
                 if (layer.KernelSize < 1) return Fail($"the window must be at least 1, got {layer.KernelSize}", out error);
                 if (layer.Stride < 1) return Fail($"the stride must be at least 1, got {layer.Stride}", out error);
-                if (layer.KernelSize > input.Height || layer.KernelSize > input.Width)
+                if (!ShapeFormulas.WindowFits(input.Height, layer.KernelSize) || !ShapeFormulas.WindowFits(input.Width, layer.KernelSize))
                     return Fail($"the {layer.KernelSize}×{layer.KernelSize} window does not fit the {input.Height}×{input.Width} plane", out error);
-                return SampleShape.Image(input.Channels, (input.Height - layer.KernelSize) / layer.Stride + 1, (input.Width - layer.KernelSize) / layer.Stride + 1);
+                return SampleShape.Image(input.Channels,
+                    ShapeFormulas.WindowPositions(input.Height, layer.KernelSize, layer.Stride),
+                    ShapeFormulas.WindowPositions(input.Width, layer.KernelSize, layer.Stride));
             case LayerKind.BatchNorm2d:
                 if (input.IsVector) return Fail("BatchNorm2d needs image samples [C, H, W]", out error);
                 if (!(layer.Epsilon > 0) || double.IsInfinity(layer.Epsilon))

@@ -5,24 +5,34 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>The outcome of reading a [MetaModel] class: the laid-out model, or the problems that prevent it.</summary>
-internal sealed record ModelReadResult(ModelSpec? Model, EquatableArray<SpecProblem> Problems);
+internal sealed record ModelReadResult(ModelSpec? Model, EquatableArray<SpecProblem> Problems, StubSpec? Stub = null);
 
 /// <summary>
 /// Reads a [MetaModel] class: its input shape, its layer fields in declaration order with their constant
-/// arguments, the [Adapt] marks, then places the layers (<see cref="ModelLayout"/>).
+/// arguments, the [Adapt] marks, then places the layers (<see cref="ModelLayout"/>). Also finds the names the
+/// generated code would declare twice, so they are reported on the user's line rather than as CS0102 in obj/.
 /// </summary>
 internal static class ModelReader
 {
-    public static ModelReadResult Read(INamedTypeSymbol type, Compilation compilation, System.Threading.CancellationToken cancellation)
+    public static ModelReadResult Read(INamedTypeSymbol type, SemanticModels models, System.Threading.CancellationToken cancellation)
     {
         var problems = new List<SpecProblem>();
+        var identifier = LocationInfo.From(type.Locations.FirstOrDefault());
+        if (SymbolReading.Find(type, SpecNames.MetaLearnerAttribute) is not null)
+        {
+            // Both halves would declare ParameterCount and share a hint name: say so once, here, and generate neither.
+            problems.Add(SpecProblem.Of(SpecProblemKind.ModelAndLearner, identifier, type.Name));
+            return Fail(problems, null);
+        }
         var typeSpec = SymbolReading.ReadType(type, problems);
         var attribute = SymbolReading.Find(type, SpecNames.MetaModelAttribute);
-        var layers = ReadLayers(type, compilation, problems, cancellation);
-        if (typeSpec is null || attribute is null || problems.Count > 0) return Fail(problems);
+        var layers = ReadLayers(type, models, problems, cancellation);
+        SymbolReading.CheckGeneratedMembers(type, GeneratedMembers.Model, "model", problems);
+        CheckLayerNames(layers, problems);
+        if (typeSpec is null || attribute is null || problems.Count > 0) return Fail(problems, typeSpec);
 
         var dimensions = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array
             ? attribute.ConstructorArguments[0].Values.Select(v => v.Value is int i ? i : 0).ToList()
@@ -31,51 +41,83 @@ internal static class ModelReader
         if (input is null)
         {
             problems.Add(SpecProblem.Of(SpecProblemKind.InvalidLayout, SymbolReading.Where(attribute), type.Name, inputError!));
-            return Fail(problems);
+            return Fail(problems, typeSpec);
         }
         if (layers.Count == 0)
         {
-            problems.Add(SpecProblem.Of(SpecProblemKind.InvalidLayout, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name,
-                "it declares no layer fields"));
-            return Fail(problems);
+            problems.Add(SpecProblem.Of(SpecProblemKind.InvalidLayout, identifier, type.Name, "it declares no layer fields"));
+            return Fail(problems, typeSpec);
         }
-        var placed = ModelLayout.Place(input.Value, layers, out int failed, out string? error);
+        var placed = ModelLayout.Place(input.Value, layers.Select(l => l.Layer).ToList(), out int failed, out string? error);
         if (placed is null)
         {
             problems.Add(SpecProblem.Of(SpecProblemKind.InvalidLayout, layers[failed].Location, type.Name, error!));
-            return Fail(problems);
+            return Fail(problems, typeSpec);
+        }
+        int count = placed.Sum(p => p.ParameterCount);
+        if (count == 0)
+        {
+            problems.Add(SpecProblem.Of(SpecProblemKind.NoParameters, identifier, type.Name));
+            return Fail(problems, typeSpec);
         }
         var output = placed[placed.Count - 1].Output;
-        int count = placed.Sum(p => p.ParameterCount);
         return new ModelReadResult(new ModelSpec(typeSpec, input.Value, output, count, placed.ToEquatableArray()), EquatableArray<SpecProblem>.Empty);
     }
 
-    private static ModelReadResult Fail(List<SpecProblem> problems) => new(null, problems.ToEquatableArray());
+    private static ModelReadResult Fail(List<SpecProblem> problems, TypeSpec? type) =>
+        new(null, problems.ToEquatableArray(), type is null ? null : SymbolReading.Stub(type, problems));
+
+    /// <summary>A layer as read, with where its field is written (kept beside the model, never inside it).</summary>
+    private readonly record struct ReadLayer(LayerSpec Layer, LocationInfo? Location);
 
     /// <summary>Instance fields in source order (file, then position), each read as a layer declaration.</summary>
-    private static List<LayerSpec> ReadLayers(INamedTypeSymbol type, Compilation compilation, List<SpecProblem> problems,
+    private static List<ReadLayer> ReadLayers(INamedTypeSymbol type, SemanticModels models, List<SpecProblem> problems,
         System.Threading.CancellationToken cancellation)
     {
         var fields = type.GetMembers().OfType<IFieldSymbol>()
             .Where(f => !f.IsStatic && !f.IsConst && !f.IsImplicitlyDeclared && f.Locations.Length > 0)
             .OrderBy(f => f.Locations[0].SourceTree?.FilePath ?? "", StringComparer.Ordinal)
             .ThenBy(f => f.Locations[0].SourceSpan.Start);
-        var layers = new List<LayerSpec>();
+        var layers = new List<ReadLayer>();
         foreach (var field in fields)
         {
             cancellation.ThrowIfCancellationRequested();
             if (field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellation) is not VariableDeclaratorSyntax declarator) continue;
-            var layer = ReadLayer(field, declarator, compilation, problems, cancellation);
-            if (layer is not null) layers.Add(layer);
+            var location = LocationInfo.From(declarator.Identifier.GetLocation());
+            var layer = ReadLayerField(field, declarator, location, models, problems, cancellation);
+            if (layer is not null) layers.Add(new ReadLayer(layer, location));
         }
         return layers;
     }
 
-    private static LayerSpec? ReadLayer(IFieldSymbol field, VariableDeclaratorSyntax declarator, Compilation compilation,
+    /// <summary>
+    /// Names the generated code derives from layer fields must stay distinct: an activation layer is named
+    /// <c>{field}_{activation}</c> in the network, and a field's Layout constants drop leading underscores.
+    /// </summary>
+    private static void CheckLayerNames(List<ReadLayer> layers, List<SpecProblem> problems)
+    {
+        var activationLayers = new Dictionary<string, LayerSpec>(StringComparer.Ordinal);
+        foreach (var read in layers)
+            if (read.Layer.Activation != ActivationKind.None)
+                activationLayers[LayerNames.ActivationLayer(read.Layer.Name, read.Layer.Activation)] = read.Layer;
+        var stems = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var read in layers)
+        {
+            string name = read.Layer.Name;
+            if (activationLayers.TryGetValue(name, out var owner))
+                problems.Add(SpecProblem.Of(SpecProblemKind.ActivationNameClash, read.Location, name, owner.Name, owner.Activation.ToString()));
+            string stem = LayerNames.Pascal(name);
+            if (stems.TryGetValue(stem, out string? first))
+                problems.Add(SpecProblem.Of(SpecProblemKind.LayoutNameClash, read.Location, name, first, stem + "Offset"));
+            else
+                stems[stem] = name;
+        }
+    }
+
+    private static LayerSpec? ReadLayerField(IFieldSymbol field, VariableDeclaratorSyntax declarator, LocationInfo? location, SemanticModels models,
         List<SpecProblem> problems, System.Threading.CancellationToken cancellation)
     {
         var typeSyntax = (declarator.Parent as VariableDeclarationSyntax)?.Type;
-        var location = LocationInfo.From(declarator.Identifier.GetLocation());
         LayerKind? kind = field.Type is INamedTypeSymbol named && SymbolReading.FullName(named) is var full
             && full.StartsWith(SpecNames.Namespace + ".", StringComparison.Ordinal)
             && Enum.TryParse(full.Substring(SpecNames.Namespace.Length + 1), out LayerKind parsed)
@@ -87,7 +129,7 @@ internal static class ModelReader
             return null;
         }
         var creation = declarator.Initializer is { } initializer
-            ? compilation.GetSemanticModel(declarator.SyntaxTree).GetOperation(initializer.Value, cancellation) as IObjectCreationOperation
+            ? models.For(declarator.SyntaxTree).GetOperation(initializer.Value, cancellation) as IObjectCreationOperation
             : null;
         if (creation is null)
         {
@@ -119,15 +161,15 @@ internal static class ModelReader
         return kind.Value switch
         {
             LayerKind.Dense => new LayerSpec(field.Name, LayerKind.Dense, adapted, Int("outputs", 0), 0, 0, 0,
-                !values.TryGetValue("bias", out var bias) || bias is not false, 0, activation, location),
+                !values.TryGetValue("bias", out var bias) || bias is not false, 0, activation),
             LayerKind.Conv2d => new LayerSpec(field.Name, LayerKind.Conv2d, adapted, Int("outChannels", 0), Int("kernelSize", 0),
-                Int("stride", 1), Int("padding", 0), true, 0, activation, location),
+                Int("stride", 1), Int("padding", 0), true, 0, activation),
             LayerKind.BatchNorm2d => new LayerSpec(field.Name, LayerKind.BatchNorm2d, adapted, 0, 0, 0, 0, true,
-                values.TryGetValue("epsilon", out var eps) && eps is double e ? e : 1e-5, activation, location),
+                values.TryGetValue("epsilon", out var eps) && eps is double e ? e : SpecDefaults.BatchNormEpsilon, activation),
             // MaxPool2d's stride 0 means "the window size", as the declaration's Stride property resolves it.
             LayerKind.MaxPool2d => new LayerSpec(field.Name, LayerKind.MaxPool2d, adapted, 0, Int("kernelSize", 0),
-                Int("stride", 0) == 0 ? Int("kernelSize", 0) : Int("stride", 0), 0, true, 0, ActivationKind.None, location),
-            _ => new LayerSpec(field.Name, LayerKind.Flatten, adapted, 0, 0, 0, 0, true, 0, ActivationKind.None, location),
+                Int("stride", 0) == 0 ? Int("kernelSize", 0) : Int("stride", 0), 0, true, 0, ActivationKind.None),
+            _ => new LayerSpec(field.Name, LayerKind.Flatten, adapted, 0, 0, 0, 0, true, 0, ActivationKind.None),
         };
     }
 }

@@ -2,24 +2,26 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
-namespace MetaSpec.Generators.Spec;
+namespace MetaSpec.Specification;
 
 /// <summary>The outcome of reading a [MetaLearner] class: the spec, or the problems that prevent it.</summary>
-internal sealed record LearnerReadResult(LearnerSpec? Learner, EquatableArray<SpecProblem> Problems);
+internal sealed record LearnerReadResult(LearnerSpec? Learner, EquatableArray<SpecProblem> Problems, StubSpec? Stub = null);
 
 /// <summary>
 /// Reads a [MetaLearner(typeof(Model))] class with its [InnerProblem], [OuterProblem] and optional
-/// [Hypergradient]. The defaults below must equal the attributes' own (a test compares them).
+/// [Hypergradient]. Defaults come from <see cref="SpecDefaults"/>, as the attributes' own do (a test compares them).
 /// </summary>
 internal static class LearnerReader
 {
-    public static LearnerReadResult Read(INamedTypeSymbol type, Compilation compilation, System.Threading.CancellationToken cancellation)
+    public static LearnerReadResult Read(INamedTypeSymbol type, SemanticModels models, System.Threading.CancellationToken cancellation)
     {
         var problems = new List<SpecProblem>();
-        var typeSpec = SymbolReading.ReadType(type, problems);
         var learner = SymbolReading.Find(type, SpecNames.MetaLearnerAttribute);
+        // A class with [MetaModel] too is reported once, by the model reader.
+        if (learner is null || SymbolReading.Find(type, SpecNames.MetaModelAttribute) is not null) return Fail(problems, null);
+        var typeSpec = SymbolReading.ReadType(type, problems);
         var identifier = LocationInfo.From(type.Locations.FirstOrDefault());
-        if (learner is null) return Fail(problems);
+        SymbolReading.CheckGeneratedMembers(type, GeneratedMembers.Learner, "meta-learner", problems);
 
         ModelSpec? model = null;
         var modelType = learner.ConstructorArguments.FirstOrDefault().Value as INamedTypeSymbol;
@@ -28,38 +30,38 @@ internal static class LearnerReader
                 modelType?.ToDisplayString() ?? "(none)"));
         else
             // The model's own problems are reported where the model is declared, once; here they only stop generation.
-            model = ModelReader.Read(modelType, compilation, cancellation).Model;
+            model = ModelReader.Read(modelType, models, cancellation).Model;
 
         var innerAttribute = SymbolReading.Find(type, SpecNames.InnerProblemAttribute);
         var outerAttribute = SymbolReading.Find(type, SpecNames.OuterProblemAttribute);
         if (innerAttribute is null) problems.Add(SpecProblem.Of(SpecProblemKind.MissingInnerProblem, identifier, type.Name));
         if (outerAttribute is null) problems.Add(SpecProblem.Of(SpecProblemKind.MissingOuterProblem, identifier, type.Name));
-        if (typeSpec is null || model is null || innerAttribute is null || outerAttribute is null || problems.Count > 0) return Fail(problems);
+        if (typeSpec is null || model is null || innerAttribute is null || outerAttribute is null || problems.Count > 0) return Fail(problems, typeSpec);
 
         var inner = ReadInner(innerAttribute);
         var outer = ReadOuter(outerAttribute);
         var method = ReadHypergradient(SymbolReading.Find(type, SpecNames.HypergradientAttribute));
-        return new LearnerReadResult(new LearnerSpec(typeSpec, model, inner, outer, method), EquatableArray<SpecProblem>.Empty);
+        return new LearnerReadResult(new LearnerSpec(typeSpec, ModelReference.Of(model), inner, outer, method), EquatableArray<SpecProblem>.Empty);
     }
 
     /// <summary>[InnerProblem] with the attribute's defaults for what it leaves out.</summary>
     public static InnerSpec ReadInner(AttributeData attribute) => new(
         SymbolReading.ReadEnum(attribute.ConstructorArguments.FirstOrDefault()),
-        SymbolReading.Named(attribute, "Steps", 1),
-        SymbolReading.Named(attribute, "StepSize", 0.01),
-        SymbolReading.Named(attribute, "Smoothness", 0.0),
-        SymbolReading.Named(attribute, "Proximal", 0.0),
-        SymbolReading.Named(attribute, "ResampleSupport", false),
-        SymbolReading.Named(attribute, "LearnStepSizes", false),
-        SymbolReading.Named(attribute, "ResetAdaptedToZero", false));
+        SymbolReading.Named(attribute, "Steps", SpecDefaults.Steps),
+        SymbolReading.Named(attribute, "StepSize", SpecDefaults.StepSize),
+        SymbolReading.Named(attribute, "Smoothness", SpecDefaults.Smoothness),
+        SymbolReading.Named(attribute, "Proximal", SpecDefaults.Proximal),
+        SymbolReading.Named(attribute, "ResampleSupport", SpecDefaults.ResampleSupport),
+        SymbolReading.Named(attribute, "LearnStepSizes", SpecDefaults.LearnStepSizes),
+        SymbolReading.Named(attribute, "ResetAdaptedToZero", SpecDefaults.ResetAdaptedToZero));
 
     /// <summary>[OuterProblem] with the attribute's defaults for what it leaves out.</summary>
     public static OuterSpec ReadOuter(AttributeData attribute) => new(
         SymbolReading.ReadEnum(attribute.ConstructorArguments.FirstOrDefault()),
-        SymbolReading.Named(attribute, "LearningRate", 1e-3),
-        SymbolReading.Named(attribute, "TaskBatch", 4),
-        SymbolReading.Named(attribute, "Momentum", 0.0),
-        SymbolReading.Named(attribute, "ClipGradientNorm", 0.0));
+        SymbolReading.Named(attribute, "LearningRate", SpecDefaults.LearningRate),
+        SymbolReading.Named(attribute, "TaskBatch", SpecDefaults.TaskBatch),
+        SymbolReading.Named(attribute, "Momentum", SpecDefaults.Momentum),
+        SymbolReading.Named(attribute, "ClipGradientNorm", SpecDefaults.ClipGradientNorm));
 
     /// <summary>[Hypergradient] with the attribute's defaults; <see cref="HypergradientSpec.Default"/> (Unrolled) when absent.</summary>
     public static HypergradientSpec ReadHypergradient(AttributeData? attribute)
@@ -76,5 +78,6 @@ internal static class LearnerReader
             SymbolReading.Named(attribute, "Smoothing", method.Smoothing));
     }
 
-    private static LearnerReadResult Fail(List<SpecProblem> problems) => new(null, problems.ToEquatableArray());
+    private static LearnerReadResult Fail(List<SpecProblem> problems, TypeSpec? type) =>
+        new(null, problems.ToEquatableArray(), type is null ? null : SymbolReading.Stub(type, problems));
 }
