@@ -98,10 +98,23 @@ internal static class Fixtures
         return worst / scale;
     }
 
+    /// <summary>
+    /// The CPU with one libtorch thread: the tests check numbers, and on a shared two-core machine libgomp's spinning
+    /// workers made a two-thread sinusoid step 60× slower than a one-thread one (measured, load ≈ 24).
+    /// </summary>
+    public static TorchOptions Cpu { get; } = new() { Device = "cpu", Threads = 1 };
+
+    /// <summary>Loads libtorch for tests that use it directly, with one thread (see <see cref="Cpu"/>).</summary>
+    public static void LoadTorch()
+    {
+        TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.set_num_threads(1);
+    }
+
     public static TorchOuterSettings Adam(int batch = 4) => new() { Optimizer = TorchOptimizerKind.Adam, LearningRate = 1e-3, TaskBatch = batch };
 
     /// <summary>A torch learner for a managed problem starting at <paramref name="meta"/>, on the CPU.</summary>
     public static TorchLearner<double> TorchFor(MetaProblem<double> problem, double[] meta, TorchOuterSettings? outer = null) =>
         new(ManagedBridge.ToTorchModel(((NetworkObjective<double>)problem.Objective).Network), ManagedBridge.ToTorchSettings(problem),
-            outer ?? Adam(), meta, options: new TorchOptions { Device = "cpu" });
+            outer ?? Adam(), meta, options: Cpu);
 }

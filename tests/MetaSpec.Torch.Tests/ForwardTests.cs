@@ -22,7 +22,7 @@ public class ForwardTests
     [MemberData(nameof(Networks))]
     public void Forward_equals_the_managed_network(string name)
     {
-        TorchRuntime.EnsureLoaded();
+        LoadTorch();
         var network = Network(name);
         var model = ManagedBridge.ToTorchModel(network);
         var theta = network.CreateParameters(3);
@@ -51,7 +51,7 @@ public class ForwardTests
     [MemberData(nameof(Networks))]
     public void Batched_tasks_equal_each_task_alone(string name)
     {
-        TorchRuntime.EnsureLoaded();
+        LoadTorch();
         var network = Network(name);
         var model = ManagedBridge.ToTorchModel(network);
         const int tasks = 3, batch = 4;
@@ -80,7 +80,7 @@ public class ForwardTests
     {
         // TorchSharp 0.107.0's baddbmm takes (batch1, batch2, input); Functional.AddBatchedProduct hides it. If a later
         // TorchSharp fixes the order, this fails and AddBatchedProduct must change with it.
-        TorchRuntime.EnsureLoaded();
+        LoadTorch();
         using var scope = NewDisposeScope();
         manual_seed(2);
         var a = randn([2, 3, 4], ScalarType.Float64);
