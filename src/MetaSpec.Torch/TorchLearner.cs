@@ -18,6 +18,9 @@ public sealed record TorchOptions
     /// <summary>libtorch's intra-op threads; null leaves libtorch's default (all cores).</summary>
     public int? Threads { get; init; }
 
+    /// <summary>How task-batched convolutions run (grouped on CUDA, per task on the CPU by default).</summary>
+    public TorchConvolution Convolution { get; init; } = TorchConvolution.Auto;
+
     /// <summary>Tasks adapted at once by <see cref="TorchLearner{T}.Evaluate"/>.</summary>
     public int EvaluationBatch { get; init; } = 50;
 }
@@ -48,10 +51,10 @@ public sealed class TorchLearner<T> : IDisposable where T : unmanaged, IFloating
         TorchRuntime.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(outer);
         outer.Validate();
-        Core = new TorchMetaCore(model, settings);
+        _options = options ?? new TorchOptions();
+        Core = new TorchMetaCore(model, settings, _options.Convolution);
         Outer = outer;
         Seed = seed;
-        _options = options ?? new TorchOptions();
         if (_options.EvaluationBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), _options.EvaluationBatch, "The evaluation batch must hold at least one task.");
         if (_options.Threads is int threads)
         {

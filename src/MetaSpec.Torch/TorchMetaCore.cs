@@ -33,8 +33,9 @@ public sealed class TorchMetaCore
     private readonly bool[] _adapted;
 
     /// <summary>The core for <paramref name="model"/> under <paramref name="settings"/> (validated here).</summary>
-    public TorchMetaCore(TorchModel model, TorchMetaSettings settings)
+    public TorchMetaCore(TorchModel model, TorchMetaSettings settings, TorchConvolution convolution = TorchConvolution.Auto)
     {
+        Convolution = convolution;
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate(model);
@@ -50,6 +51,9 @@ public sealed class TorchMetaCore
 
     /// <summary>The problem's settings.</summary>
     public TorchMetaSettings Settings { get; }
+
+    /// <summary>How task-batched convolutions run.</summary>
+    public TorchConvolution Convolution { get; }
 
     /// <summary>Whether tensor i is adapted by the inner loop.</summary>
     public IReadOnlyList<bool> Adapted => _adapted;
@@ -129,7 +133,7 @@ public sealed class TorchMetaCore
     {
         using var _ = no_grad();
         long tasks = inputs.shape[0];
-        return Functional.Forward(Model, parameters, _adapted, tasks, Functional.Input(inputs, Model.Input), 0, Model.Layers.Count).Value;
+        return Functional.Forward(Model, parameters, _adapted, tasks, Functional.Input(inputs, Model.Input), 0, Model.Layers.Count, Convolution).Value;
     }
 
     // ---- the methods -------------------------------------------------------------------------------------------
@@ -325,14 +329,14 @@ public sealed class TorchMetaCore
     // ---- the inner loop --------------------------------------------------------------------------------------------
 
     private Functional.Batch Body(IReadOnlyList<Tensor> theta, Tensor inputs, long tasks) =>
-        Functional.Forward(Model, theta, _adapted, tasks, Functional.Input(inputs, Model.Input), 0, BodyLayers);
+        Functional.Forward(Model, theta, _adapted, tasks, Functional.Input(inputs, Model.Input), 0, BodyLayers, Convolution);
 
     /// <summary>Outputs of the layers after the body, with φ for the adapted tensors and θ for the rest.</summary>
     private Tensor Head(IReadOnlyList<Tensor> theta, Tensor?[] phi, Functional.Batch features, long tasks)
     {
         var parameters = new Tensor[theta.Count];
         for (int i = 0; i < parameters.Length; i++) parameters[i] = _adapted[i] ? phi[i]! : theta[i];
-        return Functional.Forward(Model, parameters, _adapted, tasks, features, BodyLayers, Model.Layers.Count).Value;
+        return Functional.Forward(Model, parameters, _adapted, tasks, features, BodyLayers, Model.Layers.Count, Convolution).Value;
     }
 
     /// <summary>φ ← φ − α(∇L_S + λ(φ − φ₀)) on the adapted tensors (α a scalar, or Meta-SGD's per-parameter tensor).</summary>

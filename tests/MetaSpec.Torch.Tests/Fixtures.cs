@@ -114,7 +114,8 @@ internal static class Fixtures
     public static TorchOuterSettings Adam(int batch = 4) => new() { Optimizer = TorchOptimizerKind.Adam, LearningRate = 1e-3, TaskBatch = batch };
 
     /// <summary>A torch learner for a managed problem starting at <paramref name="meta"/>, on the CPU.</summary>
-    public static TorchLearner<double> TorchFor(MetaProblem<double> problem, double[] meta, TorchOuterSettings? outer = null) =>
+    public static TorchLearner<double> TorchFor(MetaProblem<double> problem, double[] meta, TorchOuterSettings? outer = null,
+        TorchConvolution convolution = TorchConvolution.Auto) =>
         new(ManagedBridge.ToTorchModel(((NetworkObjective<double>)problem.Objective).Network), ManagedBridge.ToTorchSettings(problem),
-            outer ?? Adam(), meta, options: Cpu);
+            outer ?? Adam(), meta, options: Cpu with { Convolution = convolution });
 }

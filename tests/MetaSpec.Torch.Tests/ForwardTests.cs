@@ -43,13 +43,20 @@ public class ForwardTests
         Assert.True(relative <= 1e-13, $"{name}: relative difference {relative:E2}");
     }
 
+    public static TheoryData<string, TorchConvolution> NetworksAndConvolutions => new()
+    {
+        { "sine", TorchConvolution.Auto },
+        { "convbn", TorchConvolution.Grouped }, { "convbn", TorchConvolution.PerTask },
+        { "mixed", TorchConvolution.Grouped }, { "mixed", TorchConvolution.PerTask },
+    };
+
     /// <summary>
-    /// T tasks with their own parameters in one graph (bmm/baddbmm for Dense, grouped convolution, per-task batch
-    /// statistics) give what each task gives alone; some tensors shared, as in ANIL, and some per task.
+    /// T tasks with their own parameters in one graph (bmm/baddbmm for Dense, grouped or per-task convolution, per-task
+    /// batch statistics) give what each task gives alone; some tensors shared, as in ANIL, and some per task.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Networks))]
-    public void Batched_tasks_equal_each_task_alone(string name)
+    [MemberData(nameof(NetworksAndConvolutions))]
+    public void Batched_tasks_equal_each_task_alone(string name, TorchConvolution convolution)
     {
         LoadTorch();
         var network = Network(name);
@@ -64,7 +71,7 @@ public class ForwardTests
             var parameters = model.Tensors.Select((t, i) =>
                 perTask[i] ? randn([tasks, .. t.Dimensions], ScalarType.Float64) * 0.5 : randn(t.Dimensions, ScalarType.Float64) * 0.5).ToArray();
             var x = randn(TensorData.InputShape(tasks, batch, model.Input), ScalarType.Float64);
-            var all = Functional.Forward(model, parameters, perTask, tasks, Functional.Input(x, model.Input), 0, model.Layers.Count).Value;
+            var all = Functional.Forward(model, parameters, perTask, tasks, Functional.Input(x, model.Input), 0, model.Layers.Count, convolution).Value;
             for (int t = 0; t < tasks; t++)
             {
                 var own = parameters.Select((p, i) => perTask[i] ? p[t] : p).ToArray();
