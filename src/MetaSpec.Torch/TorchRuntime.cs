@@ -42,14 +42,9 @@ public static class TorchRuntime
         }
     }
 
-    private static readonly Lazy<bool> s_cuda = new(() =>
-    {
-        // Only a CUDA build ships libtorch_cuda.so; asking TorchSharp for CUDA without it sends its loader hunting
-        // through the NuGet cache, so check for the file first.
-        string? directory = GlueDirectory();
-        if (directory is not null && !File.Exists(Path.Combine(directory, "libtorch_cuda.so"))) return false;
-        return torch.TryInitializeDeviceType(DeviceType.CUDA) && cuda.is_available();
-    });
+    // With the CPU runtime this returns false at once and leaves no files behind (measured); with the CUDA runtime it
+    // loads libtorch_cuda.
+    private static readonly Lazy<bool> s_cuda = new(() => torch.TryInitializeDeviceType(DeviceType.CUDA) && cuda.is_available());
 
     /// <summary>
     /// The device for <paramref name="option"/>: <c>auto</c> (or null) is CUDA when <see cref="CudaAvailable"/>, else the
@@ -74,10 +69,17 @@ public static class TorchRuntime
 
     private static string? Load()
     {
+        string? probed = null;
         if (OperatingSystem.IsLinux() && GlueDirectory() is { } directory)
         {
             string glue = Path.Combine(directory, Glue);
-            if (Probe(glue) is { } reason) return Explain(glue, reason);
+            if (Probe(glue) is { } reason)
+            {
+                // A missing symbol version cannot be cured by TorchSharp's fallback (which copies 475 MB first): stop here.
+                // A missing dependency may live where TorchSharp's own loader looks first (a CUDA layout), so let it try.
+                if (reason.Contains("version `", StringComparison.Ordinal)) return Explain(glue, reason);
+                probed = Explain(glue, reason);
+            }
         }
         try
         {
@@ -86,7 +88,7 @@ public static class TorchRuntime
         }
         catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException)
         {
-            return "TorchSharp could not load libtorch. " + MissingRuntimeAdvice + $" TorchSharp reported: {Unwrap(e).Message.Split('\n')[0]}";
+            return probed ?? "TorchSharp could not load libtorch. " + MissingRuntimeAdvice + $" TorchSharp reported: {Unwrap(e).Message.Split('\n')[0]}";
         }
     }
 
