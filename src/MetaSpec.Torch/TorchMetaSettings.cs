@@ -77,6 +77,7 @@ public sealed record TorchMetaSettings
             if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "The implicit solver needs at least one iteration.");
             if (!(NeumannStep >= 0) || !double.IsFinite(NeumannStep)) throw new ArgumentOutOfRangeException(nameof(NeumannStep), NeumannStep, "The Neumann step must be non-negative and finite.");
         }
+        if (model.ParameterCount == 0) throw new ArgumentException("The network has no parameters: the inner loop would adapt nothing.", nameof(model));
         if (Loss == TorchLoss.CrossEntropy && model.Output.Channels < 2)
             throw new ArgumentException($"Cross-entropy needs at least two class scores; the network outputs {model.Output}.");
         foreach (string name in AdaptedLayers)

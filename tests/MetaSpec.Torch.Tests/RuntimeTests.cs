@@ -161,6 +161,23 @@ public class RuntimeTests
         Assert.Contains("Layer 'hidden1' is partly adapted", Assert.Throws<NotSupportedException>(() => ManagedBridge.ToTorchSettings(partial)).Message);
     }
 
+    [Fact]
+    public void Settings_that_cannot_work_are_refused_by_name()
+    {
+        var model = ManagedBridge.ToTorchModel(SineMlp<double>());
+        Assert.Contains("no parameters", Assert.Throws<ArgumentException>(() =>
+            new TorchMetaSettings().Validate(new TorchModel(Shape.Vector(2), TorchLayer.Activation("tanh", TorchLayerKind.Tanh, Shape.Vector(2))))).Message);
+        Assert.Contains("proximal weight", Assert.Throws<ArgumentException>(() =>
+            new TorchMetaSettings { Method = HypergradientKind.Implicit }.Validate(model)).Message);
+        Assert.Contains("Meta-SGD", Assert.Throws<ArgumentException>(() =>
+            new TorchMetaSettings { Method = HypergradientKind.FirstOrder, LearnStepSizes = true }.Validate(model)).Message);
+        Assert.Contains("'relu1' has no parameters", Assert.Throws<ArgumentException>(() =>
+            new TorchMetaSettings { AdaptedLayers = ["relu1"] }.Validate(model)).Message);
+        Assert.Contains("No layer is named 'body'", Assert.Throws<ArgumentException>(() =>
+            new TorchMetaSettings { AdaptedLayers = ["body"] }.Validate(model)).Message);
+        Assert.Contains("learning rate", Assert.Throws<ArgumentOutOfRangeException>(() => new TorchOuterSettings { LearningRate = 0 }.Validate()).Message);
+    }
+
     private static bool SystemLibstdcxxHas(string version)
     {
         string? path = File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault())
