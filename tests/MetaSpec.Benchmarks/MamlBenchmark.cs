@@ -15,9 +15,9 @@ namespace MetaSpec.Benchmarks;
 /// </summary>
 internal static class MamlBenchmark
 {
-    private sealed record Workload(string Name, string Description, Func<(MetaProblem<float> Problem, ITaskDistribution<float> Tasks, int Batch)> Build);
+    internal sealed record Workload(string Name, string Description, Func<(MetaProblem<float> Problem, ITaskDistribution<float> Tasks, int Batch)> Build);
 
-    private static readonly Workload[] Workloads =
+    internal static readonly Workload[] Workloads =
     [
         new("sine-maml2", "sinusoid MAML, 2nd order, N=5", () => Sine(HypergradientKind.Unrolled)),
         new("sine-fomaml", "sinusoid FOMAML, N=5", () => Sine(HypergradientKind.FirstOrder)),
@@ -70,9 +70,9 @@ internal static class MamlBenchmark
         return 0;
     }
 
-    private sealed record Measurement(double Rate, double PeakMib);
+    internal sealed record Measurement(double Rate, double PeakMib);
 
-    private static Measurement RunChild(string workload, double seconds, int threads, bool python)
+    internal static Measurement RunChild(string workload, double seconds, int threads, bool python)
     {
         var start = python
             ? new ProcessStartInfo(Python) { ArgumentList = { Path.Combine(AppContext.BaseDirectory, "reference", "maml.py"), workload, Invariant(seconds), Invariant(threads) } }
@@ -117,7 +117,7 @@ internal static class MamlBenchmark
 
     private const string Python = "/usr/bin/python3";
 
-    private static bool TorchAvailable()
+    internal static bool TorchAvailable()
     {
         if (!File.Exists(Python)) return false;
         using var probe = Process.Start(new ProcessStartInfo(Python) { ArgumentList = { "-c", "import torch" }, RedirectStandardError = true, UseShellExecute = false })!;
