@@ -78,7 +78,7 @@ public static class Program
     {
         var cli = new SpecCommandLine("LinearRegression", "one-step MAML on mixed linear regression: α* and w_MAML(α), theory against measurement");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 10_000);
-        var evalTasks = cli.Add("--eval-tasks", 4000, "tasks per grid point (the same tasks for every α)", "N");
+        var evalTasks = cli.Count("--eval-tasks", 4000, "tasks per grid point (the same tasks for every α)");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
 
         // K = 10 support points per task; the same number of query points for the "fresh query" column.

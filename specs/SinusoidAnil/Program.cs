@@ -54,7 +54,7 @@ public static class Program
     {
         var cli = new SpecCommandLine("SinusoidAnil", "ANIL (head-only adaptation) on sinusoid regression (Raghu et al. 2020)");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 40_000);
-        var evalTasks = cli.Add("--eval-tasks", 600, "held-out tasks for the evaluation", "N");
+        var evalTasks = cli.Count("--eval-tasks", 600, "held-out tasks for the evaluation");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
 
         var learner = new SineAnil(seed.Value);
