@@ -62,7 +62,8 @@ internal static class Terminal
 
 /// <summary>
 /// A writer that hands whole lines to a Spectre console, so that text written while a live progress bar is shown
-/// (the runtime's log) appears above the bar instead of through it.
+/// (the runtime's log) appears above the bar instead of through it. On a terminal each line is wrapped at the
+/// terminal's width and padded to it: the bar's old picture is overwritten, not left beside a short line.
 /// </summary>
 internal sealed class ConsoleLines(IAnsiConsole console) : TextWriter
 {
@@ -72,14 +73,32 @@ internal sealed class ConsoleLines(IAnsiConsole console) : TextWriter
 
     public override void Write(char value)
     {
-        if (value == '\n')
-        {
-            console.WriteLine(_line.ToString().TrimEnd('\r'));
-            _line.Clear();
-        }
-        else
+        if (value != '\n')
         {
             _line.Append(value);
+            return;
         }
+        string line = _line.ToString().TrimEnd('\r');
+        _line.Clear();
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            console.WriteLine(line);
+            return;
+        }
+        int width = Math.Max(20, console.Profile.Width - 1);
+        foreach (string piece in Wrap(line, width)) console.WriteLine(piece.PadRight(width));
+    }
+
+    /// <summary>Splits <paramref name="line"/> at spaces into pieces of at most <paramref name="width"/> characters (a longer word is cut).</summary>
+    private static IEnumerable<string> Wrap(string line, int width)
+    {
+        while (line.Length > width)
+        {
+            int cut = line.LastIndexOf(' ', width);
+            if (cut <= 0) cut = width;
+            yield return line[..cut];
+            line = line[cut..].TrimStart();
+        }
+        yield return line;
     }
 }
