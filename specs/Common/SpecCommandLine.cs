@@ -164,6 +164,24 @@ internal static class SpecOutput
     /// <summary>An accuracy in percent, mean ± 95% interval half-width.</summary>
     public static string Percent(Estimate e) => FormattableString.Invariant($"{100 * e.Mean:F1} ± {100 * e.HalfWidth95:F1} %");
 
+    /// <summary>
+    /// Runs a spec's body. A training that diverges (the runtime's <see cref="MetaTrainingException"/>, which names the
+    /// iteration and the loss) or a file that cannot be written ends the program with that message and exit code 1,
+    /// not an unhandled exception's stack trace and exit code 134. Anything else is a bug and keeps its stack trace.
+    /// </summary>
+    public static int Guard(string name, TextWriter error, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is MetaTrainingException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"{name}: {e.Message}");
+            return 1;
+        }
+    }
+
     /// <summary>Invariant formatting for the figures (a spec's output must not depend on the machine's culture).</summary>
     public static string F(FormattableString text) => FormattableString.Invariant(text);
 

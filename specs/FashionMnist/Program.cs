@@ -69,7 +69,10 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("FashionMnist", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("FashionMnist", "3-way 5-shot first-order MAML on held-out Fashion-MNIST classes");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 300);

@@ -74,7 +74,10 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("LinearRegression", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("LinearRegression", "one-step MAML on mixed linear regression: α* and w_MAML(α), theory against measurement");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 10_000);

@@ -75,7 +75,10 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("Omniglot", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("Omniglot", "5-way 1-shot MAML with Conv-4 on Omniglot (Finn et al. 2017)");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 750);

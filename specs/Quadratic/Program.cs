@@ -27,7 +27,10 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("Quadratic", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("Quadratic", "MAML's curvature-weighted fixed point on quadratic tasks, closed form vs training");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 3000);

@@ -20,7 +20,10 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole job; the tests call it with a tiny budget and text writers.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("Sinusoid", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("Sinusoid", "Sinusoid regression with second-order MAML (Finn et al. 2017): train, evaluate, checkpoint, figure");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 10_000);

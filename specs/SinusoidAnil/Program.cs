@@ -50,7 +50,10 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("SinusoidAnil", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("SinusoidAnil", "ANIL (head-only adaptation) on sinusoid regression (Raghu et al. 2020)");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 40_000);

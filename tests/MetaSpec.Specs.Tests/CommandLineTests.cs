@@ -89,6 +89,16 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void A_training_that_diverges_ends_with_the_runtimes_message_and_exit_code_1()
+    {
+        // α = 5 on curvatures up to 5: every inner step multiplies the error by up to 24, and the loss overflows.
+        var (exit, _, error) = SpecRunner.Run(QuadraticSpec.Program.Run, "--step-size", "5", "--iterations", "100", "--threads", "1");
+        Assert.Equal(1, exit);
+        Assert.Matches(@"^Quadratic: Meta-iteration \d+, task \d+: the query loss is not finite", error);
+        Assert.DoesNotContain("   at ", error); // no stack trace
+    }
+
+    [Fact]
     public void Omniglot_without_data_says_where_to_get_it_and_exits_with_2()
     {
         var (exit, output, error) = SpecRunner.Run(OmniglotSpec.Program.Run, "--data", folder.File("missing"));
