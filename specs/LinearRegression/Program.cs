@@ -74,11 +74,14 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("LinearRegression", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("LinearRegression", "one-step MAML on mixed linear regression: α* and w_MAML(α), theory against measurement");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 10_000);
-        var evalTasks = cli.Add("--eval-tasks", 4000, "tasks per grid point (the same tasks for every α)", "N");
+        var evalTasks = cli.Count("--eval-tasks", 4000, "tasks per grid point (the same tasks for every α)");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
 
         // K = 10 support points per task; the same number of query points for the "fresh query" column.

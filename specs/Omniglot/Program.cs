@@ -75,13 +75,16 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("Omniglot", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("Omniglot", "5-way 1-shot MAML with Conv-4 on Omniglot (Finn et al. 2017)");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 750);
-        var evalTasks = cli.Add("--eval-tasks", 300, "held-out episodes for the evaluation", "N");
-        var dataOption = cli.Add<string?>("--data", null, "folder with images_background.npz and images_evaluation.npz", "DIR",
-            "../shared/data/omniglot beside the repository root");
+        var evalTasks = cli.Count("--eval-tasks", 300, "held-out episodes for the evaluation");
+        var dataOption = cli.InputFolder("--data",
+            "folder with images_background.npz and images_evaluation.npz (default: ../shared/data/omniglot beside the repository root)");
         var firstOrder = cli.Flag("--first-order", "first-order MAML: about half the time per iteration, slower learning (try --iterations 1200)");
         var secondOrder = cli.Flag("--second-order", "exact second-order MAML (the default; the flag states it explicitly)");
         var noRotations = cli.Flag("--no-rotations", "do not add the 90°/180°/270° rotations of each character as classes");
@@ -99,14 +102,24 @@ public static class Program
             error.WriteLine($"Omniglot data not found{(data is null ? " (no --data given and no repository root with ../shared/data/omniglot)" : $" in '{Path.GetFullPath(data)}'")}.");
             error.WriteLine("Needed: images_background.npz and images_evaluation.npz, NumPy archives holding images.npy (bool, characters × 20 × 105 × 105)");
             error.WriteLine("and labels.npy (int64, characters × 20), converted from the PNG release of github.com/brendenlake/omniglot");
-            error.WriteLine("(see the README beside the data in ../shared/data/omniglot, and the documentation of MetaSpec.Data.Omniglot).");
+            error.WriteLine("(docs/data.md in the repository says how).");
             error.WriteLine("Pass the folder with --data DIR.");
             return 2;
         }
 
         var clock = Stopwatch.StartNew();
-        LabeledImages background = Omniglot.Load(data, OmniglotSplit.Background, 28);
-        LabeledImages evaluation = Omniglot.Load(data, OmniglotSplit.Evaluation, 28);
+        LabeledImages background, evaluation;
+        try
+        {
+            background = Omniglot.Load(data, OmniglotSplit.Background, 28);
+            evaluation = Omniglot.Load(data, OmniglotSplit.Evaluation, 28);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            // The loader's message names the file and what is wrong with it (truncated, not a zip, wrong shape...).
+            error.WriteLine($"Omniglot: cannot read the data: {e.Message}");
+            return 2;
+        }
         if (!noRotations.Value)
         {
             background = background.WithRotatedClasses();
@@ -135,6 +148,9 @@ public static class Program
 
         output.WriteLine(F($"{method}, Conv-4 ({Conv4.ParameterCount} parameters), {Ways}-way {Shots}-shot, {QueryShots} query image per class"));
         output.WriteLine(F($"{iterations.Value} meta-iterations of {OmniglotMaml.TaskBatch} tasks, inner step α = {OmniglotMaml.InnerStepSize}, {threads.Value} threads"));
+        output.WriteLine("Expected: the runtime's step-size check warns at the first iteration (α·N·L > 1). BatchNorm makes this network's");
+        output.WriteLine("  estimated smoothness L large (hundreds to thousands), so the bound would ask for α of 0.003 or less;");
+        output.WriteLine(F($"  the paper's α = {OmniglotMaml.InnerStepSize} is kept: the bound is sufficient for convergence, not necessary, and MAML adapts with it."));
         clock.Restart();
         double lossWindow = 0;
         int windowCount = 0, report = Math.Max(1, iterations.Value / 10);

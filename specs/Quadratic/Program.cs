@@ -27,22 +27,20 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("Quadratic", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("Quadratic", "MAML's curvature-weighted fixed point on quadratic tasks, closed form vs training");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 3000);
-        var dimension = cli.Add("--dimension", 4, "d, the dimension of θ", "D");
-        var taskCount = cli.Add("--tasks", 8, "tasks in the pool (all of them in every meta-batch)", "M");
-        var steps = cli.Add("--steps", 2, "inner steps N", "N");
-        var stepSize = cli.Add("--step-size", 0.1, "inner step size α (keep α·λmax(Aᵢ) < 1; eigenvalues are in [0.2, 5])", "A");
+        var dimension = cli.Count("--dimension", 4, "d, the dimension of θ", "D");
+        var taskCount = cli.Count("--tasks", 8, "tasks in the pool (all of them in every meta-batch)", "M");
+        var steps = cli.Count("--steps", 2, "inner steps N", "N", minimum: 0);
+        var stepSize = cli.Positive("--step-size", 0.1, "inner step size α (keep α·λmax(Aᵢ) < 1; eigenvalues are in [0.2, 5])", "A");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
         int d = dimension.Value, m = taskCount.Value, n = steps.Value;
         double alpha = stepSize.Value;
-        if (d < 1 || m < 1 || n < 0 || !(alpha > 0))
-        {
-            error.WriteLine("Quadratic: --dimension and --tasks must be at least 1, --steps at least 0, --step-size positive.");
-            return 2;
-        }
 
         // Tasks: Aᵢ = QᵢΛᵢQᵢᵀ with a random rotation Qᵢ and eigenvalues in [0.2, 5] (very different curvatures
         // per task and direction, which is what makes θ* differ from the average), optimum θᵢ ~ N(0, 4I).

@@ -74,11 +74,14 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("SharedEmbedding", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("SharedEmbedding", "AID, ITD and ESJ hypergradients for a shared embedding with per-task ridge heads");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 3000);
-        var evalTasks = cli.Add("--eval-tasks", 600, "held-out tasks for the evaluation", "N");
+        var evalTasks = cli.Count("--eval-tasks", 600, "held-out tasks for the evaluation");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
 
         // The generated learners share no interface (each is its own class); the loop needs only Train and Evaluate.
@@ -97,6 +100,9 @@ public static class Program
         output.WriteLine(F($"  head of {EmbeddingNet.Layout.HeadLength} re-solved from zero per task"));
         output.WriteLine(F($"Inner: {SineItd.InnerSteps} steps of α = {SineItd.InnerStepSize}, ridge λ = {SineItd.InnerLoop.Proximal}, K = {Shots}"));
         output.WriteLine(F($"Outer: {iterations.Value} iterations of {SineItd.TaskBatch} tasks, {threads.Value} threads"));
+        output.WriteLine("Expected: the runtime's step-size check warns at the first iteration (α·N·L > 1). That bound is for N steps on a");
+        output.WriteLine("  nonconvex adapted model; the ridge head's problem is strongly convex, where α·L < 1 is the condition (≈ 0.2 here),");
+        output.WriteLine(F($"  so α = {SineItd.InnerStepSize} is kept: shrinking it to the bound would leave the head far from its solution after {SineItd.InnerSteps} steps."));
         var training = new SinusoidTasks<float>(Shots);
         var heldOut = new SinusoidTasks<float>(Shots, 100);
         var rows = new List<string>();

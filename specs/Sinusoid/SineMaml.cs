@@ -1,7 +1,7 @@
 using MetaSpec;
 using MetaSpec.Meta;
 
-namespace Sinusoid;
+namespace MetaSpec.Specs.SinusoidSpec;
 
 /// <summary>The regressor of Finn et al. (2017), §5.1: 1 → 40 → 40 → 1 with ReLU.</summary>
 [MetaModel(1)]

@@ -50,11 +50,14 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>The whole spec; the tests call it with a tiny budget.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        Guard("SinusoidAnil", error, () => Execute(args, output, error));
+
+    private static int Execute(string[] args, TextWriter output, TextWriter error)
     {
         var cli = new SpecCommandLine("SinusoidAnil", "ANIL (head-only adaptation) on sinusoid regression (Raghu et al. 2020)");
         var (iterations, seed, threads) = cli.AddStandard(iterations: 40_000);
-        var evalTasks = cli.Add("--eval-tasks", 600, "held-out tasks for the evaluation", "N");
+        var evalTasks = cli.Count("--eval-tasks", 600, "held-out tasks for the evaluation");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
 
         var learner = new SineAnil(seed.Value);

@@ -13,6 +13,7 @@ namespace MetaSpec.Generators.Tests;
 /// machine's cache; its sources are the local feed, the machine's package cache (read as a feed, so no
 /// network is needed for System.Numerics.Tensors) and the machine's usual sources.
 /// </remarks>
+[Trait("Category", "Integration")] // packs and builds a project: slow; left out of the fast run (README)
 public sealed class PackageTests
 {
     private const string Consumer = """

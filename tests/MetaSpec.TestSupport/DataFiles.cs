@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace MetaSpec.Tests.Data;
+namespace MetaSpec.TestSupport;
 
 /// <summary>Writes small data files in the formats the loaders read, and a scratch folder that is deleted afterwards.</summary>
 public sealed class ScratchFolder : IDisposable
