@@ -56,9 +56,6 @@ public sealed record Hypergradient
     /// <summary>EvolutionStrategies: smoothing radius β.</summary>
     public double Smoothing { get; init; } = 1e-2;
 
-    /// <summary>Whether the method multiplies by exact Hessians (and so needs the tangent buffers).</summary>
-    public bool UsesHessianVectorProducts => Kind is HypergradientKind.Unrolled or HypergradientKind.Implicit;
-
     /// <summary>Exact second-order MAML.</summary>
     public static Hypergradient Unrolled { get; } = new();
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using MetaSpec.Engine;
 using MetaSpec.Tasks;
 
 namespace MetaSpec.Meta;
@@ -69,7 +70,7 @@ public static class MetaEvaluator
             for (int j = 0; j <= n; j++)
             {
                 // With zero steps the "adapted" model is the (possibly head-reset) starting point θ₀.
-                losses[j][t] = double.CreateTruncating(worker.QueryLoss(j, task));
+                losses[j][t] = double.CreateTruncating(worker.QueryLoss(j));
                 if (accuracyEvaluator is not null)
                     accuracies[j][t] = double.CreateTruncating(accuracyEvaluator.Accuracy(worker.Iterate(j), task.QueryInputs, task.QueryTargets));
             }

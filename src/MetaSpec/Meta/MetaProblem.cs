@@ -1,4 +1,5 @@
 using System.Numerics;
+using MetaSpec.Engine;
 using MetaSpec.Losses;
 using MetaSpec.Models;
 using MetaSpec.Tasks;
@@ -30,6 +31,9 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (adapted is null || adapted[i]) { Mask[i] = T.One; count++; }
         if (count == 0) throw new ArgumentException("The adapted subset is empty: the inner loop would change nothing.", nameof(adapted));
         AdaptedCount = count;
+        NotMask = new T[p];
+        for (int i = 0; i < p; i++) NotMask[i] = T.One - Mask[i];
+        Geometry = new DiagonalGeometry<T>(p, inner.StepSize, inner.LearnStepSizes);
     }
 
     /// <summary>A network problem adapting the named layers (all layers when none are named: MAML).</summary>
@@ -62,6 +66,12 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>1 where the inner loop adapts a parameter, 0 elsewhere.</summary>
     public T[] Mask { get; }
 
+    /// <summary>1 − <see cref="Mask"/>: 1 where a parameter stays at θ during the inner loop.</summary>
+    internal T[] NotMask { get; }
+
+    /// <summary>The inner step's geometry P: α⊙M, fixed or learned (Meta-SGD).</summary>
+    internal InnerGeometry<T> Geometry { get; }
+
     /// <summary>Number of adapted parameters.</summary>
     public int AdaptedCount { get; }
 
@@ -70,7 +80,7 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Run head-only adaptation (ANIL, a re-solved head) on body features computed once per task, when the
-    /// adapted subset is the network's last layers and the method is Unrolled, FirstOrder or Reptile.
+    /// adapted subset is the network's last layers and the method allows it (Unrolled, FirstOrder, Reptile).
     /// The meta-gradient is the same; turn it off only to compare.
     /// </summary>
     public bool SpecializeHeadOnly { get; init; } = true;
@@ -79,7 +89,7 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal int? HeadStartLayer()
     {
         if (!SpecializeHeadOnly || Inner.ResampleSupport || Objective is not NetworkObjective<T> network) return null;
-        if (Method.Kind is not (HypergradientKind.Unrolled or HypergradientKind.FirstOrder or HypergradientKind.Reptile)) return null;
+        if (!HypergradientMethods.Find(Method.Kind).Needs.HeadSpecialization) return null;
         int start = Array.IndexOf(Mask, T.One);
         if (start <= 0 || Array.IndexOf(Mask, T.Zero, start) >= 0) return null; // not a proper suffix
         var segments = network.Network.Segments;
@@ -90,7 +100,7 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Length of the meta-parameter vector: θ, plus the learned step sizes for Meta-SGD.</summary>
-    public int MetaParameterCount => Inner.LearnStepSizes ? 2 * ParameterCount : ParameterCount;
+    public int MetaParameterCount => ParameterCount + Geometry.MetaParameterCount;
 
     /// <summary>Meta-parameters starting from <paramref name="parameters"/> (and α everywhere for Meta-SGD).</summary>
     public T[] CreateMetaParameters(ReadOnlySpan<T> parameters)
@@ -99,7 +109,7 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentException($"Expected {ParameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var meta = new T[MetaParameterCount];
         parameters.CopyTo(meta);
-        if (Inner.LearnStepSizes) meta.AsSpan(ParameterCount).Fill(T.CreateTruncating(Inner.StepSize));
+        Geometry.Initialize(meta.AsSpan(ParameterCount));
         return meta;
     }
 

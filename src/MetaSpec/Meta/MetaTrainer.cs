@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using MetaSpec.Engine;
 using MetaSpec.Optimizers;
 using MetaSpec.Tasks;
 

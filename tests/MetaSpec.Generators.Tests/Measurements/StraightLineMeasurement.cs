@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MetaSpec.Engine;
 using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Meta;

@@ -1,3 +1,4 @@
+using MetaSpec.Engine;
 using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Meta;
@@ -35,7 +36,7 @@ public class MetaGradientTests
     private static double MetaObjective(TaskWorker<double> worker, TaskData<double> task, double[] meta, int steps)
     {
         worker.Adapt(meta, task);
-        return worker.QueryLoss(steps, task);
+        return worker.QueryLoss(steps);
     }
 
     private static (double[] analytic, double[] numeric) Compare(MetaProblem<double> problem, TaskData<double> task, double[]? meta = null)
@@ -217,7 +218,7 @@ public class MetaGradientTests
             originalTargets.CopyTo(task.SupportTargets, 0);
             worker.Random.Reseed(42);
             worker.Adapt(m, task);
-            return worker.QueryLoss(3, task);
+            return worker.QueryLoss(3);
         }
         var numeric = FiniteDifference.Gradient(Objective, meta);
         original.CopyTo(task.SupportInputs, 0);
