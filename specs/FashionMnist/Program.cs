@@ -25,7 +25,7 @@
 //          dataset-fashion-mnist), or github.com/zalandoresearch/fashion-mnist.
 // Expect:  chance (33%) after 0 steps; adapted accuracy well above it (figures in docs/specs.md).
 using System.Diagnostics;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Meta;
 using MetaSpec.Tasks;
 using static MetaSpec.Specs.SpecOutput;

@@ -25,7 +25,7 @@
 //          alone cannot know them); about 90% after the step it was trained for and a little more after 3
 //          (docs/specs.md has the figures measured with the defaults; the paper reaches 98.7% with its budget).
 using System.Diagnostics;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Meta;
 using MetaSpec.Tasks;
 using static MetaSpec.Specs.SpecOutput;
@@ -99,7 +99,7 @@ public static class Program
             error.WriteLine($"Omniglot data not found{(data is null ? " (no --data given and no repository root with ../shared/data/omniglot)" : $" in '{Path.GetFullPath(data)}'")}.");
             error.WriteLine("Needed: images_background.npz and images_evaluation.npz, NumPy archives holding images.npy (bool, characters × 20 × 105 × 105)");
             error.WriteLine("and labels.npy (int64, characters × 20), converted from the PNG release of github.com/brendenlake/omniglot");
-            error.WriteLine("(see the README beside the data in ../shared/data/omniglot, and the documentation of MetaSpec.Data.Omniglot).");
+            error.WriteLine("(see the README beside the data in ../shared/data/omniglot, and the documentation of MetaSpec.Datasets.Omniglot).");
             error.WriteLine("Pass the folder with --data DIR.");
             return 2;
         }

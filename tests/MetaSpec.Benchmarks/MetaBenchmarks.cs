@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Meta;
@@ -63,7 +63,7 @@ internal static class MetaBenchmarks
 
     private static double SecondsPerIteration(MetaProblem<float> problem, ITaskDistribution<float> tasks, int batch, int threads, int iterations)
     {
-        var meta = problem.CreateMetaParameters(((NetworkObjective<float>)problem.Objective).Network.CreateParameters(1));
+        var meta = problem.CreateMetaParameters(problem.Network!.CreateParameters(1));
         using var trainer = new MetaTrainer<float>(problem, tasks, new Adam<float>(meta.Length), meta, new TrainerOptions { TaskBatch = batch, Threads = threads });
         trainer.Train(2); // warm-up: JIT and caches
         double best = double.MaxValue;
@@ -92,13 +92,12 @@ internal static class MetaBenchmarks
 
         void Row(string name, int steps, Sequential<float> net, ILoss<float> loss, ITaskDistribution<float> tasks, int batch, int iterations)
         {
-            var objective = new NetworkObjective<float>(net, loss);
             var mask = new bool[net.ParameterCount];
             var head = net.Segment("head");
             mask.AsSpan(head.Offset, head.Length).Fill(true);
             var inner = new InnerLoop { Steps = steps, StepSize = 0.1 };
-            var general = new MetaProblem<float>(objective, inner, Hypergradient.Unrolled, mask) { SpecializeHeadOnly = false };
-            var special = new MetaProblem<float>(objective, inner, Hypergradient.Unrolled, mask);
+            var special = new MetaProblem<float>(net, loss, inner, Hypergradient.Unrolled, mask);
+            var general = special.With(specializeHeadOnly: false);
             double g = SecondsPerIteration(general, tasks, batch, threads, iterations);
             double s = SecondsPerIteration(special, tasks, batch, threads, iterations);
             Console.WriteLine(FormattableString.Invariant($"{name,-34} {steps,3} {g * 1e3,14:F2} {s * 1e3,12:F2} {g / s,8:F1}×"));

@@ -49,12 +49,12 @@ public sealed class GeneratedTrainerTests
         EvaluationResult Evaluate(ITaskDistribution<float> tasks, int taskCount, int seed);
         void Save(string path);
         IGeneratedLearner Load(string path);
-        IReadOnlyList<NamedTensor> Tensors { get; }
+        IReadOnlyList<ParameterTensor> Tensors { get; }
         int ParameterCount { get; }
     }
 
     private sealed class Wrap<TLearner>(TLearner learner, Func<TLearner, NetworkLearner<float>> engine, Func<string, TLearner> load,
-        IReadOnlyList<NamedTensor> tensors, int parameterCount) : IGeneratedLearner
+        IReadOnlyList<ParameterTensor> tensors, int parameterCount) : IGeneratedLearner
     {
         public float[] MetaParameters => engine(learner).MetaParameters;
         public long Iterations => engine(learner).Iterations;
@@ -64,7 +64,7 @@ public sealed class GeneratedTrainerTests
         public EvaluationResult Evaluate(ITaskDistribution<float> tasks, int taskCount, int seed) => engine(learner).Evaluate(tasks, taskCount, null, seed);
         public void Save(string path) => engine(learner).Save(path);
         public IGeneratedLearner Load(string path) => new Wrap<TLearner>(load(path), engine, load, tensors, parameterCount);
-        public IReadOnlyList<NamedTensor> Tensors => tensors;
+        public IReadOnlyList<ParameterTensor> Tensors => tensors;
         public int ParameterCount => parameterCount;
     }
 
@@ -199,8 +199,7 @@ public sealed class GeneratedTrainerTests
         var tasks = c.Tasks();
         var task = tasks.CreateTaskData();
         tasks.Sample(new Random(3), task);
-        var adapting = new MetaProblem<float>(problem.Objective, problem.Inner with { ResampleSupport = false }, problem.Method,
-            Array.ConvertAll(problem.Mask, m => m != 0));
+        var adapting = problem.With(problem.Inner with { ResampleSupport = false });
         var worker = adapting.CreateWorker(task.SupportCount, task.QueryCount);
         worker.Adapt(meta, task);
         var expected = new float[task.QueryCount * network.OutputShape.Size];

@@ -104,7 +104,7 @@ internal static class LearnerEmitter
                 public {{name}}(int seed = 0)
                 {
                     var network = {{model}}.CreateNetwork();
-                    _metaLearner = new global::MetaSpec.Meta.NetworkLearner<float>(network, CreateProblem(network), CreateOptimizer(), CreateTrainerOptions(seed), seed);
+                    _metaLearner = new global::MetaSpec.Meta.NetworkLearner<float>(CreateProblem(network), CreateOptimizer(), CreateTrainerOptions(seed), seed);
                 }
 
                 /// <summary>The meta-parameters, live (θ, then Meta-SGD's step sizes): writes change the learner.</summary>

@@ -85,7 +85,7 @@ internal static class ModelEmitter
     {
         writer.WriteLine("""
             /// <summary>θ's named tensors at their offsets, named as PyTorch's state_dict names them.</summary>
-            public static global::System.Collections.Generic.IReadOnlyList<global::MetaSpec.Models.NamedTensor> Tensors { get; } = new global::MetaSpec.Models.NamedTensor[]
+            public static global::System.Collections.Generic.IReadOnlyList<global::MetaSpec.Layers.ParameterTensor> Tensors { get; } = new global::MetaSpec.Layers.ParameterTensor[]
             {
             """);
         writer.Indentation++;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using MetaSpec.Layers;
 
 namespace MetaSpec.Engine;
 
@@ -12,6 +13,10 @@ internal sealed class DiagonalGeometry<T>(int parameterCount, double stepSize, b
 {
     /// <inheritdoc/>
     public override int MetaParameterCount => learned ? parameterCount : 0;
+
+    /// <summary>Meta-SGD's step sizes are named after their parameters: <c>step_size.hidden1.weight</c>.</summary>
+    public override IEnumerable<ParameterTensor> Tensors(IReadOnlyList<ParameterTensor> parameterTensors, int parameterCount) =>
+        learned ? parameterTensors.Select(t => t with { Name = "step_size." + t.Name, Offset = parameterCount + t.Offset }) : [];
 
     /// <inheritdoc/>
     public override void Initialize(Span<T> geometryParameters) => geometryParameters.Fill(T.CreateTruncating(stepSize));

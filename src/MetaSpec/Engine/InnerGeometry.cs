@@ -1,4 +1,5 @@
 using System.Numerics;
+using MetaSpec.Layers;
 
 namespace MetaSpec.Engine;
 
@@ -19,6 +20,12 @@ internal abstract class InnerGeometry<T> where T : unmanaged, IFloatingPointIeee
 {
     /// <summary>Number of the geometry's own meta-parameters θ_P (0 for a fixed step).</summary>
     public abstract int MetaParameterCount { get; }
+
+    /// <summary>
+    /// The named tensors of θ_P, at their offsets in the meta-parameters (after θ's <paramref name="parameterCount"/>
+    /// values), named after θ's <paramref name="parameterTensors"/> as PyTorch code would name them.
+    /// </summary>
+    public abstract IEnumerable<ParameterTensor> Tensors(IReadOnlyList<ParameterTensor> parameterTensors, int parameterCount);
 
     /// <summary>Writes the initial θ_P into <paramref name="geometryParameters"/> (length <see cref="MetaParameterCount"/>).</summary>
     public abstract void Initialize(Span<T> geometryParameters);

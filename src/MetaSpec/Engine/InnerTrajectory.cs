@@ -38,7 +38,7 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
         _resetAdapted = problem.Inner.ResetAdaptedToZero;
         _iterates = new T[steps + 1][];
         for (int j = 0; j <= steps; j++) _iterates[j] = new T[_parameterCount];
-        _mask = problem.Mask.AsSpan(loss.Offset, loss.Dimension).ToArray();
+        _mask = problem.Mask.Slice(loss.Offset, loss.Dimension).ToArray();
         _keep = new T[_parameterCount];
         for (int i = 0; i < _parameterCount; i++) _keep[i] = T.One - problem.Mask[i];
         _stepGradient = new T[loss.Dimension];
@@ -97,6 +97,12 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>Whether the adapted subset starts from zero for every task (a re-solved head) rather than from θ.</summary>
     public bool ResetsAdapted => _resetAdapted;
+
+    /// <summary>Zeroes the adapted subset of a meta-gradient over θ when that subset is re-solved from zero: it is not meta-learned.</summary>
+    public void KeepMetaLearned(Span<T> gradient)
+    {
+        if (_resetAdapted) TensorPrimitives.Multiply(gradient, _keep, gradient);
+    }
 
     /// <summary>Zeroes the adapted subset of a starting point (window coordinates) when the problem re-solves it from zero.</summary>
     public void ResetAdapted(Span<T> start)

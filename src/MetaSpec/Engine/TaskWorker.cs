@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using MetaSpec.Meta;
-using MetaSpec.Models;
 using MetaSpec.Tasks;
 
 namespace MetaSpec.Engine;
@@ -26,6 +25,7 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly HypergradientMethod<T> _method;
     private readonly HessianProduct<T> _smoothnessProduct;
     private readonly T[] _powerDirection, _powerProduct;   // the smoothness estimate's power iteration
+    private readonly T[] _supportInputs, _supportTargets;  // a support set given as spans (adaptation without a task)
 
     internal TaskWorker(MetaProblem<T> problem, int maxSupport, int maxQuery, ITaskDistribution<T>? resampler)
     {
@@ -40,10 +40,9 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
         bool secondOrder = HypergradientMethods.Find(problem.Method.Kind).Needs.HessianVectorProducts;
         _sets = new TaskSets<T>(objective.InputSize, objective.TargetSize, maxSupport, resampler is null ? 0 : inner.Steps);
         _loss = problem.HeadStartLayer() is int firstHeadLayer
-            ? new HeadLoss<T>(_sets, ((NetworkObjective<T>)objective).Network, ((NetworkObjective<T>)objective).LossFunction, firstHeadLayer,
-                maxSupport, maxQuery, secondOrder)
+            ? new HeadLoss<T>(_sets, problem.Network!, problem.Loss!, firstHeadLayer, maxSupport, maxQuery, secondOrder)
             : new ObjectiveLoss<T>(_sets, objective, Math.Max(maxSupport, maxQuery), secondOrder);
-        var map = problem.Geometry.CreateMap(_loss.Offset, problem.Mask.AsSpan(_loss.Offset, _loss.Dimension));
+        var map = problem.Geometry.CreateMap(_loss.Offset, problem.Mask.Slice(_loss.Offset, _loss.Dimension));
         Random = new SeededRandom(0);
         _trajectory = new InnerTrajectory<T>(problem, inner.Steps, _loss, map, _sets, resampler, Random);
         _method = HypergradientMethod<T>.Create(problem.Method, _trajectory);
@@ -51,6 +50,8 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
         _smoothnessProduct = _method.Hessian ?? new FiniteDifferenceHessianProduct<T>(_loss.Dimension, 1e-3);
         _powerDirection = new T[_loss.Dimension];
         _powerProduct = new T[_loss.Dimension];
+        _supportInputs = new T[maxSupport * objective.InputSize];
+        _supportTargets = new T[maxSupport * objective.TargetSize];
     }
 
     /// <summary>Whether this worker adapts the head alone on body features computed once per task (ANIL specialisation).</summary>
@@ -86,6 +87,23 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
+    /// Runs the N inner steps on a support set alone (validated by the caller; no resampling, no query set), e.g. to
+    /// adapt a learned model to a user's data. The set is copied into this worker's storage.
+    /// </summary>
+    public void Adapt(ReadOnlySpan<T> metaParameters, ReadOnlySpan<T> supportInputs, ReadOnlySpan<T> supportTargets)
+    {
+        CheckMeta(metaParameters);
+        if (_problem.Inner.ResampleSupport) throw new InvalidOperationException("The resampling inner loop draws its support sets from a task distribution.");
+        int count = supportInputs.Length / _problem.Objective.InputSize;
+        if (count > _maxSupport || supportInputs.Length > _supportInputs.Length || supportTargets.Length > _supportTargets.Length)
+            throw new ArgumentException($"The support set has {count} samples; this worker was sized for {_maxSupport}.", nameof(supportInputs));
+        supportInputs.CopyTo(_supportInputs);
+        supportTargets.CopyTo(_supportTargets);
+        _sets.UseSupport(_supportInputs, _supportTargets, count);
+        _trajectory.Run(metaParameters, task: null);
+    }
+
+    /// <summary>
     /// Adapts to the task, writes the task's meta-gradient (length <see cref="MetaProblem{T}.MetaParameterCount"/>)
     /// and returns the query loss after adaptation, L_Q(θ_N).
     /// </summary>
@@ -97,8 +115,7 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
         T queryLoss = _method.MetaGradient(metaParameters, metaGradient);
         Span<T> grad = metaGradient.Slice(0, _problem.ParameterCount);
         _loss.CompleteOutside(grad);
-        // A re-solved head starts from zero, not from θ: it is not meta-learned.
-        if (_problem.Inner.ResetAdaptedToZero) TensorPrimitives.Multiply(grad, _problem.NotMask, grad);
+        _trajectory.KeepMetaLearned(grad);
         return queryLoss;
     }
 
@@ -107,7 +124,7 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// M∇²L_S(θ₀)M at the inner loop's starting point θ₀, by <paramref name="iterations"/> steps of power
     /// iteration from a Gaussian direction drawn from <see cref="Random"/> (re-seed it first for a reproducible
     /// estimate). Exact Hessian-vector products where the method has them, central differences of gradients
-    /// otherwise. Uses only this worker's scratch buffers: the next <see cref="Adapt"/> is unaffected.
+    /// otherwise. Uses only this worker's scratch buffers: the next <see cref="Adapt(ReadOnlySpan{T}, TaskData{T})"/> is unaffected.
     /// </summary>
     /// <remarks>
     /// ‖Hvₖ‖ with unit vₖ rises towards |λ_max| at the rate (|λ₂|/|λ_max|)ᵏ, so a few dozen iterations suffice
@@ -146,7 +163,10 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
         return estimate;
     }
 
-    /// <summary>The query loss after inner step j of the last adaptation (after <see cref="Adapt"/>).</summary>
+    /// <summary>The support loss L_S(θⱼ) inner step j + 1 started from, in the last adaptation (j = 0 … N − 1).</summary>
+    public T SupportLoss(int step) => _trajectory.SupportLoss(step);
+
+    /// <summary>The query loss after inner step j of the last adaptation (after <see cref="Adapt(ReadOnlySpan{T}, TaskData{T})"/>).</summary>
     public T QueryLoss(int step) => _loss.QueryLoss(_trajectory.Point(step));
 
     private void CheckMeta(ReadOnlySpan<T> metaParameters)

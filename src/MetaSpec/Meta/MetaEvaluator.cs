@@ -44,23 +44,18 @@ public static class MetaEvaluator
         ArgumentNullException.ThrowIfNull(tasks);
         if (taskCount < 1) throw new ArgumentOutOfRangeException(nameof(taskCount), taskCount, "Evaluation needs at least one task.");
         int n = steps ?? problem.Inner.Steps;
-        // Evaluation only adapts: any method will do, and first order needs no extra buffers; but learned step
-        // sizes (Meta-SGD) are only valid with the problem's own method, so keep it then.
-        var method = problem.Inner.LearnStepSizes ? problem.Method : Hypergradient.FirstOrder;
-        var adapting = new MetaProblem<T>(problem.Objective, problem.Inner with { Steps = Math.Max(n, 1) }, method,
-            Array.ConvertAll(problem.Mask, m => m != T.Zero));
-        var worker = adapting.CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
-        var scorer = problem.Objective is IClassifierObjective<T> { IsClassifier: true } classifier ? classifier : null;
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(steps), n, "The number of adaptation steps to evaluate cannot be negative.");
+        var worker = problem.Adapting(n, problem.Inner.ResampleSupport).CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
+        var accuracyEvaluator = problem.Objective.CreateAccuracyEvaluator(tasks.QueryCount);
         var task = tasks.CreateTaskData();
         var sampler = new SeededRandom((ulong)seed);
         var losses = new double[n + 1][];
-        var accuracies = new double[scorer is null ? 0 : n + 1][];
+        var accuracies = new double[accuracyEvaluator is null ? 0 : n + 1][];
         for (int j = 0; j <= n; j++)
         {
             losses[j] = new double[taskCount];
-            if (scorer is not null) accuracies[j] = new double[taskCount];
+            if (accuracyEvaluator is not null) accuracies[j] = new double[taskCount];
         }
-        var accuracyEvaluator = scorer?.CreateAccuracyEvaluator(tasks.QueryCount);
         for (int t = 0; t < taskCount; t++)
         {
             tasks.Sample(sampler, task);

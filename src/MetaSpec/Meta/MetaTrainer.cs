@@ -18,6 +18,13 @@ public sealed record TrainerOptions
     /// <summary>Seed of task sampling and of every task's own random stream.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// The global index of the trainer's first meta-iteration. Every task is drawn from a stream keyed by (seed, iteration,
+    /// task), so a trainer that starts at k draws the tasks an uninterrupted run draws from its iteration k on: training
+    /// in several calls, or resumed from a checkpoint, equals one run.
+    /// </summary>
+    public long FirstIteration { get; init; }
+
     /// <summary>Clip the meta-gradient to this global norm (PyTorch's clip_grad_norm_); 0 for no clipping.</summary>
     public double ClipGradientNorm { get; init; }
 
@@ -58,7 +65,11 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     private readonly T[][] _taskGradients;
     private readonly T[] _taskLosses;
     private readonly double[] _taskSmoothness;
-    private bool _estimating;
+    private bool _estimating, _smoothnessChecked;
+
+    // A task's data is drawn from the key (seed, iteration + 1, task + 1, SamplingStream); its own randomness during
+    // adaptation (resampling, ES directions) from the same keys without the stream; the smoothness estimate from iteration key 0.
+    private const ulong SamplingStream = 1;
     private readonly T[] _gradient;
     private readonly TaskWorker<T>[] _workers;
     private readonly SeededRandom _sampler;
@@ -76,6 +87,7 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
             throw new ArgumentException($"Expected {problem.MetaParameterCount} meta-parameters, got {metaParameters.Length}.", nameof(metaParameters));
         if (options.TaskBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TaskBatch, "The task batch must hold at least one task.");
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "At least one thread is needed.");
+        if (options.FirstIteration < 0) throw new ArgumentOutOfRangeException(nameof(options), options.FirstIteration, "The first iteration cannot be negative.");
         if (!(options.ClipGradientNorm >= 0) || double.IsInfinity(options.ClipGradientNorm))
             throw new ArgumentOutOfRangeException(nameof(options), options.ClipGradientNorm, "The clipping norm must be non-negative and finite.");
         if (!(options.Smoothness >= 0) || double.IsInfinity(options.Smoothness))
@@ -107,13 +119,14 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
         _workers = new TaskWorker<T>[threads];
         for (int w = 0; w < threads; w++) _workers[w] = problem.CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
         _sampler = new SeededRandom((ulong)options.Seed);
+        Iteration = options.FirstIteration;
         _runner = new ParallelRunner(threads, RunWorker);
     }
 
     /// <summary>The meta-parameters being trained (θ, then the step sizes for Meta-SGD).</summary>
     public T[] MetaParameters { get; }
 
-    /// <summary>Meta-iterations completed.</summary>
+    /// <summary>The global index of the next meta-iteration: <see cref="TrainerOptions.FirstIteration"/> plus the iterations completed.</summary>
     public long Iteration { get; private set; }
 
     /// <summary>
@@ -128,8 +141,12 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     /// <summary>One meta-iteration. On a non-finite loss or gradient, throws <see cref="MetaTrainingException"/> and leaves the meta-parameters as they were.</summary>
     public MetaStep Step()
     {
-        for (int t = 0; t < _batch.Length; t++) _tasks.Sample(_sampler, _batch[t]);
-        if (Iteration == 0 && Smoothness is null) CheckSmoothness();
+        for (int t = 0; t < _batch.Length; t++)
+        {
+            _sampler.Reseed((ulong)_options.Seed, (ulong)Iteration + 1, (ulong)t + 1, SamplingStream);
+            _tasks.Sample(_sampler, _batch[t]);
+        }
+        if (!_smoothnessChecked) CheckSmoothness();
         RunTasks();
 
         _gradient.AsSpan().Clear();
@@ -182,13 +199,14 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     }
 
     /// <summary>
-    /// Once, on the first meta-batch before its step: take the declared L or estimate it (the largest estimate over
+    /// Once, on the trainer's first meta-batch before its step: take the declared L or estimate it (the largest estimate over
     /// the batch's tasks: L bounds every task), then report it and log it with the α·N·L ≤ c verdict. The estimate
     /// draws from its own random keys (iteration key 0, which training never uses) and the workers' scratch, so
     /// the run's parameters are the same with or without it.
     /// </summary>
     private void CheckSmoothness()
     {
+        _smoothnessChecked = true;
         double smoothness = _options.Smoothness;
         bool estimated = smoothness == 0;
         if (estimated)

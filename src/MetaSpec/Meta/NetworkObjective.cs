@@ -1,12 +1,13 @@
 using System.Numerics;
+using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Models;
 
 namespace MetaSpec.Meta;
 
-/// <summary>The loss of a <see cref="Sequential{T}"/> network on a data set.</summary>
+/// <summary>The loss of a <see cref="Sequential{T}"/> network on a data set (built by <see cref="MetaProblem{T}"/>).</summary>
 /// <remarks>With softmax cross-entropy it is also a classifier whose accuracy can be measured.</remarks>
-public sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : IClassifierObjective<T>
+internal sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : IObjective<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>The network.</summary>
@@ -17,6 +18,9 @@ public sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : 
 
     /// <inheritdoc/>
     public int ParameterCount => Network.ParameterCount;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ParameterTensor> Tensors => Network.Tensors;
 
     /// <inheritdoc/>
     public int InputSize => Network.InputShape.Size;
@@ -50,13 +54,8 @@ public sealed class NetworkObjective<T>(Sequential<T> network, ILoss<T> loss) : 
     }
 
     /// <inheritdoc/>
-    public bool IsClassifier => LossFunction is SoftmaxCrossEntropy<T>;
-
-    /// <inheritdoc/>
-    public IAccuracyEvaluator<T> CreateAccuracyEvaluator(int maxBatch) =>
-        IsClassifier
-            ? new AccuracyEvaluator(this, Network.CreateWorkspace(maxBatch, hessianVectorProducts: false))
-            : throw new InvalidOperationException("Accuracy needs class scores: only a softmax cross-entropy network is a classifier.");
+    public IAccuracyEvaluator<T>? CreateAccuracyEvaluator(int maxBatch) =>
+        LossFunction is SoftmaxCrossEntropy<T> ? new AccuracyEvaluator(this, Network.CreateWorkspace(maxBatch, hessianVectorProducts: false)) : null;
 
     private sealed class AccuracyEvaluator(NetworkObjective<T> objective, Workspace<T> workspace) : IAccuracyEvaluator<T>
     {

@@ -11,10 +11,13 @@ public sealed class SeededRandom : Random
     /// <summary>A stream seeded from <paramref name="seed"/>.</summary>
     public SeededRandom(ulong seed) => Reseed(seed);
 
-    /// <summary>Restarts the stream from the seed derived from the given keys (e.g. run seed, iteration, task).</summary>
-    public void Reseed(ulong seed, ulong key1 = 0, ulong key2 = 0)
+    /// <summary>
+    /// Restarts the stream from the seed derived from the given keys (e.g. run seed, iteration, task, and which of a
+    /// task's streams: its own randomness, or the draw of its data), so a stream is a pure function of its keys.
+    /// </summary>
+    public void Reseed(ulong seed, ulong key1 = 0, ulong key2 = 0, ulong key3 = 0)
     {
-        ulong x = seed ^ (key1 * 0x9E3779B97F4A7C15UL) ^ (key2 * 0xC2B2AE3D27D4EB4FUL);
+        ulong x = seed ^ (key1 * 0x9E3779B97F4A7C15UL) ^ (key2 * 0xC2B2AE3D27D4EB4FUL) ^ (key3 * 0xD6E8FEB86659FD93UL);
         _s0 = SplitMix(ref x);
         _s1 = SplitMix(ref x);
         _s2 = SplitMix(ref x);

@@ -30,7 +30,7 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
             new("hidden1", new Dense<float>(1, Hidden)), new("hidden1_relu", new ReLU<float>(Shape.Vector(Hidden))),
             new("hidden2", new Dense<float>(Hidden, Hidden)), new("hidden2_relu", new ReLU<float>(Shape.Vector(Hidden))),
             new("head", new Dense<float>(Hidden, 1)));
-        var sequential = new NetworkObjective<float>(network, MeanSquaredError<float>.Instance).CreateEvaluator(Batch);
+        var sequential = new MetaProblem<float>(network, MeanSquaredError<float>.Instance, new InnerLoop(), Hypergradient.FirstOrder).Objective.CreateEvaluator(Batch);
         var straight = new StraightLineSineEvaluator();
         var random = new Random(4);
         float[] theta = network.CreateParameters(1), v = new float[theta.Length], x = new float[Batch], t = new float[Batch];
@@ -50,9 +50,9 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
         output.WriteLine($"Sequential     gradient {seqGradient,7:F0} ns   Hessian-vector product {seqHvp,7:F0} ns");
         output.WriteLine($"straight-line  gradient {lineGradient,7:F0} ns   Hessian-vector product {lineHvp,7:F0} ns");
 
-        // What a straight-line evaluator would give up: ANIL's head-only specialisation, which needs a NetworkObjective.
+        // What a straight-line evaluator would give up: ANIL's head-only specialisation, which needs the network behind the problem.
         var anil = Specs.SineAnil.CreateProblem(Specs.AnilSineNet.CreateNetwork());
-        var general = new MetaProblem<float>(anil.Objective, anil.Inner, anil.Method, Array.ConvertAll(anil.Mask, m => m != 0)) { SpecializeHeadOnly = false };
+        var general = anil.With(specializeHeadOnly: false);
         var tasks = new Support.SineTasks(10);
         var task = tasks.CreateTaskData();
         tasks.Sample(new Random(2), task);

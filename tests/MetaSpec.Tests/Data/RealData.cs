@@ -18,7 +18,7 @@ public static class RealData
 
     public static string FashionMnistDirectory()
     {
-        string directory = MetaSpec.Data.FashionMnist.DefaultDirectory;
+        string directory = MetaSpec.Datasets.FashionMnist.DefaultDirectory;
         if (!File.Exists(Path.Combine(directory, "train-images-idx3-ubyte.gz")))
             Assert.Fail($"Fashion-MNIST data missing: expected the IDX files in {directory}; install them with 'apt-get install dataset-fashion-mnist'.");
         return directory;

@@ -4,6 +4,7 @@ using MetaSpec.Meta;
 using MetaSpec.Models;
 using MetaSpec.Optimizers;
 using MetaSpec.Tasks;
+using MetaSpec.Theory;
 using static MetaSpec.Tests.Support.Assertions;
 using static MetaSpec.Tests.Support.DenseMatrix;
 

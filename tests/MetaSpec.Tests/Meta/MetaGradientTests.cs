@@ -42,7 +42,7 @@ public class MetaGradientTests
     private static (double[] analytic, double[] numeric) Compare(MetaProblem<double> problem, TaskData<double> task, double[]? meta = null)
     {
         var worker = problem.CreateWorker(task.SupportCount, task.QueryCount);
-        meta ??= problem.CreateMetaParameters(((Sequential<double>)((NetworkObjective<double>)problem.Objective).Network).CreateParameters(3));
+        meta ??= problem.CreateMetaParameters(problem.Network!.CreateParameters(3));
         var analytic = new double[problem.MetaParameterCount];
         worker.MetaGradient(meta, task, analytic);
         var numeric = FiniteDifference.Gradient(m => MetaObjective(worker, task, m, problem.Inner.Steps), meta);
@@ -91,7 +91,7 @@ public class MetaGradientTests
     {
         var problem = MetaProblem<double>.ForNetwork(Mlp(), MeanSquaredError<double>.Instance,
             new InnerLoop { Steps = steps, StepSize = 0.2, LearnStepSizes = true }, Hypergradient.Unrolled);
-        var net = ((NetworkObjective<double>)problem.Objective).Network;
+        var net = problem.Network!;
         var meta = problem.CreateMetaParameters(net.CreateParameters(5));
         var r = new Random(9);
         for (int i = net.ParameterCount; i < meta.Length; i++) meta[i] = 0.05 + 0.3 * r.NextDouble(); // distinct step sizes
@@ -116,7 +116,7 @@ public class MetaGradientTests
         var task = RegressionTask(6);
         var inner = new InnerLoop { Steps = 2, StepSize = 0.3 };
         var fo = MetaProblem<double>.ForNetwork(Mlp(), MeanSquaredError<double>.Instance, inner, Hypergradient.FirstOrder);
-        var net = ((NetworkObjective<double>)fo.Objective).Network;
+        var net = fo.Network!;
         var theta = net.CreateParameters(3);
         var worker = fo.CreateWorker(task.SupportCount, task.QueryCount);
         var g = new double[theta.Length];
@@ -137,7 +137,7 @@ public class MetaGradientTests
         var task = RegressionTask(7);
         var problem = MetaProblem<double>.ForNetwork(Mlp(), MeanSquaredError<double>.Instance,
             new InnerLoop { Steps = 1, StepSize = 0.25 }, Hypergradient.Reptile);
-        var net = ((NetworkObjective<double>)problem.Objective).Network;
+        var net = problem.Network!;
         var theta = net.CreateParameters(3);
         var g = new double[theta.Length];
         problem.CreateWorker(task.SupportCount, task.QueryCount).MetaGradient(theta, task, g);
@@ -189,7 +189,7 @@ public class MetaGradientTests
                 new Hypergradient { Kind = HypergradientKind.EvolutionStrategies, Directions = directions, Smoothing = 1e-4 }, "head");
             var worker = es.CreateWorker(task.SupportCount, task.QueryCount);
             worker.Random.Reseed(1);
-            var meta = es.CreateMetaParameters(((NetworkObjective<double>)es.Objective).Network.CreateParameters(3));
+            var meta = es.CreateMetaParameters(es.Network!.CreateParameters(3));
             var estimate = new double[meta.Length];
             worker.MetaGradient(meta, task, estimate);
             return Math.Sqrt(estimate.Zip(g, (a, b) => (a - b) * (a - b)).Sum() / g.Sum(x => x * x));
@@ -211,7 +211,7 @@ public class MetaGradientTests
         var original = (double[])task.SupportInputs.Clone();
         var originalTargets = (double[])task.SupportTargets.Clone();
         var worker = problem.CreateWorker(task.SupportCount, task.QueryCount, tasks);
-        var meta = problem.CreateMetaParameters(((NetworkObjective<double>)problem.Objective).Network.CreateParameters(3));
+        var meta = problem.CreateMetaParameters(problem.Network!.CreateParameters(3));
         double Objective(double[] m)
         {
             original.CopyTo(task.SupportInputs, 0);

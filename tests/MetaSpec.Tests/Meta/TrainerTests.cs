@@ -178,7 +178,7 @@ public class TrainerTests
         var net = Net();
         var inner = new InnerLoop { Steps = 3, StepSize = 0.01, ResetAdaptedToZero = resetHead };
         var problem = MetaProblem<float>.ForNetwork(net, MeanSquaredError<float>.Instance, inner, Hypergradient.Unrolled, "head");
-        var learner = new NetworkLearner<float>(net, problem, new Adam<float>(net.ParameterCount), new TrainerOptions(), seed: 2);
+        var learner = new NetworkLearner<float>(problem, new Adam<float>(net.ParameterCount), new TrainerOptions(), seed: 2);
         float[] x = [0.5f, -1, 2, 3, -4], y = [1, 0, -1, 0.5f, 2];
         var start = learner.Adapt(x, y, steps: 0).Parameters.ToArray();
         var expected = learner.Parameters.ToArray();

@@ -1,4 +1,4 @@
-namespace MetaSpec.Data;
+namespace MetaSpec.Datasets;
 
 /// <summary>The two halves of Omniglot (Lake et al. 2015); by convention background for meta-training, evaluation for meta-testing.</summary>
 public enum OmniglotSplit

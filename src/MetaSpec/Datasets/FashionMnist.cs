@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace MetaSpec.Data;
+namespace MetaSpec.Datasets;
 
 /// <summary>
 /// Loads Fashion-MNIST (Xiao, Rasul, Vollgraf 2017: 28×28 grey images of 10 kinds of clothing) from its

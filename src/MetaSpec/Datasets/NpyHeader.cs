@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 
-namespace MetaSpec.Data;
+namespace MetaSpec.Datasets;
 
 /// <summary>Element types of NumPy arrays that <see cref="NpyHeader"/> reads.</summary>
 internal enum NpyElementType

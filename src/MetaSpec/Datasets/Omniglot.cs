@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace MetaSpec.Data;
+namespace MetaSpec.Datasets;
 
 /// <summary>
 /// Loads Omniglot (Lake, Salakhutdinov, Tenenbaum 2015: 1623 handwritten characters, 20 drawings each)

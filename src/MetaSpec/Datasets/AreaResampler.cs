@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace MetaSpec.Data;
+namespace MetaSpec.Datasets;
 
 /// <summary>
 /// Resizes binary square drawings by area averaging (a box filter): each target pixel is the fraction of

@@ -1,4 +1,4 @@
-namespace MetaSpec.Tasks;
+namespace MetaSpec.Theory;
 
 /// <summary>The feature map Φ of <see cref="LinearRegressionTasks{T}"/>: how a scalar input x becomes d features.</summary>
 public enum FeatureBasis

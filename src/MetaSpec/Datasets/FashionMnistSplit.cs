@@ -1,4 +1,4 @@
-namespace MetaSpec.Data;
+namespace MetaSpec.Datasets;
 
 /// <summary>Which Fashion-MNIST images <see cref="FashionMnist.Load(string, FashionMnistSplit, int)"/> returns.</summary>
 public enum FashionMnistSplit

@@ -1,7 +1,7 @@
 using System.Numerics;
 using MetaSpec.Tasks;
 
-namespace MetaSpec.Meta;
+namespace MetaSpec.Theory;
 
 /// <summary>Step sizes recommended by theory for problems where it has a closed form.</summary>
 public static class OptimalStepSize

@@ -1,6 +1,8 @@
 using System.Numerics;
+using MetaSpec.Layers;
+using MetaSpec.Meta;
 
-namespace MetaSpec.Meta;
+namespace MetaSpec.Theory;
 
 /// <summary>
 /// The quadratic task loss f(θ) = ½(θ − θᵢ)ᵀAᵢ(θ − θᵢ) of DESIGN §6, whose MAML fixed point has a closed form.
@@ -14,6 +16,9 @@ public sealed class QuadraticObjective<T>(int dimension) : IObjective<T> where T
 
     /// <inheritdoc/>
     public int ParameterCount => Dimension;
+
+    /// <summary>θ is one tensor, <c>theta</c> [d].</summary>
+    public IReadOnlyList<ParameterTensor> Tensors { get; } = [new("theta", 0, [dimension])];
 
     /// <inheritdoc/>
     public int InputSize => Dimension * Dimension + Dimension;

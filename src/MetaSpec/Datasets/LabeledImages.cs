@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace MetaSpec.Data;
+namespace MetaSpec.Datasets;
 
 /// <summary>
 /// A labelled set of single-channel images held in memory, grouped by class: what few-shot episodes

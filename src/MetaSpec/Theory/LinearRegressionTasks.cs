@@ -1,6 +1,7 @@
 using System.Numerics;
+using MetaSpec.Tasks;
 
-namespace MetaSpec.Tasks;
+namespace MetaSpec.Theory;
 
 /// <summary>
 /// Mixed linear regression: each task is a coefficient vector a ~ N(μ, s²I) and its samples are
