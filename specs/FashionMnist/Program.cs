@@ -91,7 +91,7 @@ public static class Program
         output.WriteLine($"  meta-test classes {string.Join(", ", FashionMnist.ClassNames.Skip(MetaTrainClasses))}");
 
         var learner = new FashionFomaml(seed.Value);
-        learner.Engine.Log = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
+        learner.Warnings = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
         output.WriteLine(F($"First-order MAML, Conv-4/32 ({SmallConv4.ParameterCount} parameters), {Ways}-way {Shots}-shot, {QueryShots} query images per class"));
         output.WriteLine(F($"{iterations.Value} meta-iterations of {FashionFomaml.TaskBatch} tasks, {FashionFomaml.InnerSteps} inner steps of α = {FashionFomaml.InnerStepSize}, {threads.Value} threads"));
         clock.Restart();

@@ -123,13 +123,13 @@ public static class Program
         if (!firstOrder.Value)
         {
             var maml = new OmniglotMaml(seed.Value);
-            maml.Engine.Log = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
+            maml.Warnings = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
             (train, evaluate, method) = ((t, n, p) => maml.Train(t, n, p, threads.Value), (t, n, s, sd) => maml.Evaluate(t, n, s, sd), "second-order MAML");
         }
         else
         {
             var fomaml = new OmniglotFomaml(seed.Value);
-            fomaml.Engine.Log = output;
+            fomaml.Warnings = output;
             (train, evaluate, method) = ((t, n, p) => fomaml.Train(t, n, p, threads.Value), (t, n, s, sd) => fomaml.Evaluate(t, n, s, sd), "first-order MAML");
         }
 

@@ -120,6 +120,16 @@ internal static class LearnerEmitter
                 public global::MetaSpec.Meta.NetworkLearner<float> Engine => _metaLearner;
 
                 /// <summary>
+                /// Where warnings go (the estimated smoothness L and the α·N·L ≤ c check, evaluation tasks whose adaptation
+                /// diverged): standard error unless set; null silences them.
+                /// </summary>
+                public global::System.IO.TextWriter? Warnings
+                {
+                    get => _metaLearner.Warnings;
+                    set => _metaLearner.Warnings = value;
+                }
+
+                /// <summary>
                 /// Meta-trains for <paramref name="iterations"/> meta-batches of {{Int(outer.TaskBatch)}} tasks, reporting every step to
                 /// <paramref name="progress"/>, on <paramref name="threads"/> threads (all cores when null; results do not depend on it).
                 /// </summary>

@@ -28,7 +28,11 @@ public readonly record struct Estimate(double Mean, double HalfWidth95, int Coun
 /// <summary>Query loss (and accuracy, for classifiers) after 0 … N inner steps, over many held-out tasks.</summary>
 /// <param name="Loss">Loss[j]: after j steps.</param>
 /// <param name="Accuracy">Accuracy[j]: after j steps; empty unless the objective is a classifier.</param>
-public sealed record EvaluationResult(Estimate[] Loss, Estimate[] Accuracy);
+public sealed record EvaluationResult(Estimate[] Loss, Estimate[] Accuracy)
+{
+    /// <summary>Tasks whose query loss after some step was not finite (their adaptation diverged); they are in the means.</summary>
+    public int DivergedTasks { get; init; }
+}
 
 /// <summary>Adapts meta-parameters to held-out tasks and measures how well they do.</summary>
 public static class MetaEvaluator
@@ -56,22 +60,26 @@ public static class MetaEvaluator
             losses[j] = new double[taskCount];
             if (accuracyEvaluator is not null) accuracies[j] = new double[taskCount];
         }
+        int diverged = 0;
         for (int t = 0; t < taskCount; t++)
         {
             tasks.Sample(sampler, task);
             worker.Validate(task);
             worker.Random.Reseed((ulong)seed, 0, (ulong)t + 1);
             worker.Adapt(metaParameters, task);
+            bool finite = true;
             for (int j = 0; j <= n; j++)
             {
                 // With zero steps the "adapted" model is the (possibly head-reset) starting point θ₀.
                 losses[j][t] = double.CreateTruncating(worker.QueryLoss(j));
+                finite &= double.IsFinite(losses[j][t]);
                 if (accuracyEvaluator is not null)
                     accuracies[j][t] = double.CreateTruncating(accuracyEvaluator.Accuracy(worker.Iterate(j), task.QueryInputs, task.QueryTargets));
             }
+            if (!finite) diverged++;
         }
         return new EvaluationResult(
             Array.ConvertAll(losses, l => Estimate.Of(l)),
-            Array.ConvertAll(accuracies, a => Estimate.Of(a)));
+            Array.ConvertAll(accuracies, a => Estimate.Of(a))) { DivergedTasks = diverged };
     }
 }

@@ -40,7 +40,13 @@ public sealed record TrainerOptions
     /// <summary>c of the step-size bound α·N·L ≤ c (the analyzers read it from .editorconfig's metaspec.step_size_constant).</summary>
     public double StepSizeConstant { get; init; } = 1;
 
-    /// <summary>The training log: the smoothness line (and its warning when α·N·L &gt; c) goes here; null for none.</summary>
+    /// <summary>
+    /// Where warnings go: standard error unless set; null (or <see cref="TextWriter.Null"/>) silences them. Today: the
+    /// smoothness line when L was estimated (the figure the step-size check rests on) or when α·N·L exceeds c.
+    /// </summary>
+    public TextWriter? Warnings { get; init; } = Console.Error;
+
+    /// <summary>The training log, none unless set: every smoothness line, including a declared L within the bound. A line is written once when the log is also <see cref="Warnings"/>.</summary>
     public TextWriter? Log { get; init; }
 }
 
@@ -200,7 +206,8 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
 
     /// <summary>
     /// Once, on the trainer's first meta-batch before its step: take the declared L or estimate it (the largest estimate over
-    /// the batch's tasks: L bounds every task), then report it and log it with the α·N·L ≤ c verdict. The estimate
+    /// the batch's tasks: L bounds every task), then report it with the α·N·L ≤ c verdict: to the warnings when estimated
+    /// or beyond the bound, and to the log. The estimate
     /// draws from its own random keys (iteration key 0, which training never uses) and the workers' scratch, so
     /// the run's parameters are the same with or without it.
     /// </summary>
@@ -226,7 +233,10 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
         }
         var inner = _problem.Inner;
         Smoothness = new SmoothnessReport(smoothness, estimated, inner.StepSize, inner.Steps, _options.StepSizeConstant);
-        _options.Log?.WriteLine(Smoothness.ToString());
+        string line = Smoothness.ToString();
+        bool warning = Smoothness.Estimated || Smoothness.ExceedsBound;
+        if (warning) _options.Warnings?.WriteLine(line);
+        if (_options.Log is { } log && !(warning && ReferenceEquals(log, _options.Warnings))) log.WriteLine(line);
         SmoothnessReported?.Invoke(Smoothness);
     }
 

@@ -37,6 +37,7 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         Optimizer = optimizer;
         Seed = seed;
         _options = options;
+        Warnings = options.Warnings;
         MetaParameters = problem.CreateMetaParameters(Network.CreateParameters(seed));
     }
 
@@ -67,7 +68,13 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     /// </summary>
     public SmoothnessReport? Smoothness { get; private set; }
 
-    /// <summary>The training log (the smoothness line and its warning); the options' log when null.</summary>
+    /// <summary>
+    /// Where warnings go (the estimated smoothness L and the α·N·L ≤ c check, evaluation tasks whose adaptation
+    /// diverged): standard error unless set (from <see cref="TrainerOptions.Warnings"/>); null silences them.
+    /// </summary>
+    public TextWriter? Warnings { get; set; }
+
+    /// <summary>The training log (every smoothness line, including a declared L within the bound); none unless set, or the options' log.</summary>
     public TextWriter? Log { get; set; }
 
     /// <summary>
@@ -85,7 +92,7 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         if (iterations == 0) return;
         var options = _options with
         {
-            Seed = Seed, FirstIteration = Iterations, Threads = threads ?? Environment.ProcessorCount, Log = Log ?? _options.Log,
+            Seed = Seed, FirstIteration = Iterations, Threads = threads ?? Environment.ProcessorCount, Log = Log ?? _options.Log, Warnings = Warnings,
         };
         // L is a property of the task family: estimated once, on the first call.
         if (Smoothness is not null) options = options with { Smoothness = 0, SmoothnessIterations = 0 };
@@ -138,9 +145,18 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         return _adaptWorker;
     }
 
-    /// <summary>Query loss (and accuracy for classifiers) with 95% intervals after 0 … N steps on <paramref name="taskCount"/> tasks.</summary>
-    public EvaluationResult Evaluate(ITaskDistribution<T> tasks, int taskCount, int? steps = null, int seed = 0) =>
-        MetaEvaluator.Evaluate(Problem, MetaParameters, tasks, taskCount, seed, steps);
+    /// <summary>
+    /// Query loss (and accuracy for classifiers) with 95% intervals after 0 … N steps on <paramref name="taskCount"/> tasks;
+    /// a warning names how many tasks' adaptation diverged (their non-finite losses make the means non-finite).
+    /// </summary>
+    public EvaluationResult Evaluate(ITaskDistribution<T> tasks, int taskCount, int? steps = null, int seed = 0)
+    {
+        var result = MetaEvaluator.Evaluate(Problem, MetaParameters, tasks, taskCount, seed, steps);
+        if (result.DivergedTasks > 0)
+            Warnings?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"warning: in {result.DivergedTasks} of {taskCount} evaluation tasks adaptation diverged (non-finite query loss), so the means are not finite; a smaller inner step size (StepSize, now {Problem.Inner.StepSize}) usually helps."));
+        return result;
+    }
 
     /// <summary>
     /// Writes the meta-parameters, the optimiser's state, the iteration count and the seed to a safetensors file,
