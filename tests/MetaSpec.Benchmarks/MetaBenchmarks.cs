@@ -20,24 +20,24 @@ internal static class MetaBenchmarks
         var shape = Shape.Image(1, size, size);
         for (int b = 1; b <= 4; b++)
         {
-            var conv = new Conv2d<float>(shape, filters, 3, 1, 1);
-            var norm = new BatchNorm2d<float>(conv.OutputShape);
-            var relu = new ReLU<float>(norm.OutputShape);
-            var pool = new MaxPool2d<float>(relu.OutputShape, 2, 2);
+            var conv = new Conv2dLayer<float>(shape, filters, 3, 1, 1);
+            var norm = new BatchNorm2dLayer<float>(conv.OutputShape);
+            var relu = new ReLULayer<float>(norm.OutputShape);
+            var pool = new MaxPool2dLayer<float>(relu.OutputShape, 2, 2);
             layers.AddRange([new($"conv{b}", conv), new($"norm{b}", norm), new($"relu{b}", relu), new($"pool{b}", pool)]);
             shape = pool.OutputShape;
         }
-        var flatten = new Flatten<float>(shape);
+        var flatten = new FlattenLayer<float>(shape);
         layers.Add(new("flatten", flatten));
-        layers.Add(new("head", new Dense<float>(flatten.OutputShape.Size, ways)));
+        layers.Add(new("head", new DenseLayer<float>(flatten.OutputShape.Size, ways)));
         return new Sequential<float>(Shape.Image(1, size, size), [.. layers]);
     }
 
     /// <summary>Finn et al.'s sinusoid regressor: 1 → 40 → 40 → 1 with ReLU.</summary>
     public static Sequential<float> SineMlp() => new(Shape.Vector(1),
-        new("hidden1", new Dense<float>(1, 40)), new("relu1", new ReLU<float>(Shape.Vector(40))),
-        new("hidden2", new Dense<float>(40, 40)), new("relu2", new ReLU<float>(Shape.Vector(40))),
-        new("head", new Dense<float>(40, 1)));
+        new("hidden1", new DenseLayer<float>(1, 40)), new("relu1", new ReLULayer<float>(Shape.Vector(40))),
+        new("hidden2", new DenseLayer<float>(40, 40)), new("relu2", new ReLULayer<float>(Shape.Vector(40))),
+        new("head", new DenseLayer<float>(40, 1)));
 
     /// <summary>A start of this benchmark program with <paramref name="arguments"/> (under `dotnet` when run as a dll).</summary>
     public static ProcessStartInfo SelfStart(params string[] arguments)

@@ -65,8 +65,8 @@ internal static class LearnerEmitter
                 /// <summary>The hypergradient method declared by [Hypergradient] (Unrolled when absent).</summary>
                 public static global::MetaSpec.Meta.Hypergradient Hypergradient { get; } = new()
                 {
-                    Kind = {{Enum("global::MetaSpec.Meta.HypergradientKind", method.Method)}},
-                    Solver = {{Enum("global::MetaSpec.Meta.ImplicitSolver", method.Solver)}},
+                    Kind = {{Enum("global::MetaSpec.HypergradientKind", method.Method)}},
+                    Solver = {{Enum("global::MetaSpec.ImplicitSolver", method.Solver)}},
                     Iterations = {{Int(method.Iterations)}},
                     NeumannStep = {{Double(method.NeumannStep)}},
                     FiniteDifferenceStep = {{Double(method.FiniteDifferenceStep)}},

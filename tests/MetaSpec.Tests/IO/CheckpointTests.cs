@@ -17,7 +17,7 @@ public sealed class CheckpointTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static Sequential<float> Net() => new(Shape.Vector(2),
-        new("hidden1", new Dense<float>(2, 3)), new("relu", new ReLU<float>(Shape.Vector(3))), new("head", new Dense<float>(3, 1)));
+        new("hidden1", new DenseLayer<float>(2, 3)), new("relu", new ReLULayer<float>(Shape.Vector(3))), new("head", new DenseLayer<float>(3, 1)));
 
     [Fact]
     public void Round_trip_restores_every_parameter_and_step_size()
@@ -106,7 +106,7 @@ public sealed class CheckpointTests : IDisposable
         Rejects(Write("json.safetensors", json), "JSON");
         Rejects(Write("dtype.safetensors", Encoding.UTF8.GetBytes(Encoding.Latin1.GetString(ok).Replace("\"F32\"", "\"I32\""))), "dtype I32");
 
-        var other = new Sequential<float>(Shape.Vector(2), new NamedLayer<float>("hidden1", new Dense<float>(2, 4)));
+        var other = new Sequential<float>(Shape.Vector(2), new NamedLayer<float>("hidden1", new DenseLayer<float>(2, 4)));
         string otherPath = Path.Combine(_dir, "other.safetensors");
         Checkpoint.Save<float>(otherPath, other.Tensors, other.CreateParameters(1));
         var shape = Assert.Throws<InvalidDataException>(() => Checkpoint.Load<float>(otherPath, net.Tensors));
@@ -118,7 +118,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void Double_precision_parameters_round_trip_exactly()
     {
-        var net = new Sequential<double>(Shape.Vector(2), new NamedLayer<double>("head", new Dense<double>(2, 2)));
+        var net = new Sequential<double>(Shape.Vector(2), new NamedLayer<double>("head", new DenseLayer<double>(2, 2)));
         var theta = net.CreateParameters(5);
         theta[0] = Math.PI;
         string path = Path.Combine(_dir, "f64.safetensors");

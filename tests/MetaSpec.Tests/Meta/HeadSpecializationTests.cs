@@ -9,11 +9,11 @@ namespace MetaSpec.Tests.Meta;
 public class HeadSpecializationTests
 {
     private static Sequential<double> Net() => new(Shape.Vector(2),
-        new("hidden", new Dense<double>(2, 6)),
-        new("act", new Tanh<double>(Shape.Vector(6))),
-        new("hidden2", new Dense<double>(6, 4)),
-        new("act2", new Sigmoid<double>(Shape.Vector(4))),
-        new("head", new Dense<double>(4, 3)));
+        new("hidden", new DenseLayer<double>(2, 6)),
+        new("act", new TanhLayer<double>(Shape.Vector(6))),
+        new("hidden2", new DenseLayer<double>(6, 4)),
+        new("act2", new SigmoidLayer<double>(Shape.Vector(4))),
+        new("head", new DenseLayer<double>(4, 3)));
 
     public static TheoryData<string, HypergradientKind, InnerLoop> Cases => new()
     {

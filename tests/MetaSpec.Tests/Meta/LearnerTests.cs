@@ -20,9 +20,9 @@ public sealed class LearnerTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static Sequential<float> Net() => new(Shape.Vector(1),
-        new("hidden", new Dense<float>(1, 16)),
-        new("act", new ReLU<float>(Shape.Vector(16))),
-        new("head", new Dense<float>(16, 1)));
+        new("hidden", new DenseLayer<float>(1, 16)),
+        new("act", new ReLULayer<float>(Shape.Vector(16))),
+        new("head", new DenseLayer<float>(16, 1)));
 
     public static TheoryData<string> Optimizers => ["adam", "sgd-momentum"];
 

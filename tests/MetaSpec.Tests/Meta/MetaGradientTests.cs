@@ -16,9 +16,9 @@ namespace MetaSpec.Tests.Meta;
 public class MetaGradientTests
 {
     private static Sequential<double> Mlp() => new(Shape.Vector(2),
-        new("hidden", new Dense<double>(2, 5)),
-        new("act", new Tanh<double>(Shape.Vector(5))),
-        new("head", new Dense<double>(5, 3)));
+        new("hidden", new DenseLayer<double>(2, 5)),
+        new("act", new TanhLayer<double>(Shape.Vector(5))),
+        new("head", new DenseLayer<double>(5, 3)));
 
     private static TaskData<double> RegressionTask(int seed, int support = 6, int query = 7)
     {

@@ -40,9 +40,9 @@ public class TrainerTests
     }
 
     private static Sequential<float> Net() => new(Shape.Vector(1),
-        new("hidden", new Dense<float>(1, 16)),
-        new("act", new ReLU<float>(Shape.Vector(16))),
-        new("head", new Dense<float>(16, 1)));
+        new("hidden", new DenseLayer<float>(1, 16)),
+        new("act", new ReLULayer<float>(Shape.Vector(16))),
+        new("head", new DenseLayer<float>(16, 1)));
 
     private static float[] Train(int threads, Hypergradient method, InnerLoop inner, int iterations = 5, int seed = 3)
     {
@@ -121,7 +121,7 @@ public class TrainerTests
     [Fact]
     public void Labels_out_of_range_and_mismatched_shapes_are_reported_with_the_set_and_sample()
     {
-        var net = new Sequential<double>(Shape.Vector(2), new NamedLayer<double>("head", new Dense<double>(2, 3)));
+        var net = new Sequential<double>(Shape.Vector(2), new NamedLayer<double>("head", new DenseLayer<double>(2, 3)));
         var problem = MetaProblem<double>.ForNetwork(net, SoftmaxCrossEntropy<double>.Instance, new InnerLoop(), Hypergradient.Unrolled);
         var worker = problem.CreateWorker(9, 9);
         var task = MetaGradientTests.ClassificationTask(1);

@@ -18,7 +18,7 @@ public sealed class WarningTests
     private static NetworkLearner<float> Learner(double stepSize = 0.01, double smoothness = 0)
     {
         var net = new Sequential<float>(Shape.Vector(1),
-            new("hidden", new Dense<float>(1, 16)), new("act", new ReLU<float>(Shape.Vector(16))), new("head", new Dense<float>(16, 1)));
+            new("hidden", new DenseLayer<float>(1, 16)), new("act", new ReLULayer<float>(Shape.Vector(16))), new("head", new DenseLayer<float>(16, 1)));
         var problem = MetaProblem<float>.ForNetwork(net, MeanSquaredError<float>.Instance, new InnerLoop { Steps = 3, StepSize = stepSize }, Hypergradient.Unrolled);
         return new NetworkLearner<float>(problem, new Adam<float>(problem.MetaParameterCount), new TrainerOptions { TaskBatch = 2, Smoothness = smoothness }, seed: 1);
     }

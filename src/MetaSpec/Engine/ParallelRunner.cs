@@ -1,4 +1,4 @@
-namespace MetaSpec.Meta;
+namespace MetaSpec.Engine;
 
 /// <summary>
 /// A fixed team of threads that runs one body per worker index, again and again, without allocating:

@@ -21,14 +21,14 @@ namespace MetaSpec.Layers;
 /// </list>
 /// State holds μ and s per channel; tangent state holds mean(ẋ) and m per channel.
 /// </remarks>
-public sealed class BatchNorm2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class BatchNorm2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int _channels;
     private readonly int _plane;
     private readonly T _epsilon;
 
     /// <summary>Batch normalisation of <paramref name="input"/> images, with ε = <paramref name="epsilon"/> added to the variance.</summary>
-    public BatchNorm2d(Shape input, double epsilon = 1e-5)
+    public BatchNorm2dLayer(Shape input, double epsilon = 1e-5)
     {
         if (input.IsVector)
             throw new ArgumentException($"BatchNorm2d needs image samples [C, H, W], got the vector shape {input}.", nameof(input));

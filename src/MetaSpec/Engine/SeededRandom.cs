@@ -1,4 +1,4 @@
-namespace MetaSpec.Meta;
+namespace MetaSpec.Engine;
 
 /// <summary>
 /// A <see cref="Random"/> that can be re-seeded in place (xoshiro256** seeded through SplitMix64), so each

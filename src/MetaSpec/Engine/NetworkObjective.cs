@@ -1,9 +1,10 @@
 using System.Numerics;
 using MetaSpec.Layers;
 using MetaSpec.Losses;
+using MetaSpec.Meta;
 using MetaSpec.Models;
 
-namespace MetaSpec.Meta;
+namespace MetaSpec.Engine;
 
 /// <summary>The loss of a <see cref="Sequential{T}"/> network on a data set (built by <see cref="MetaProblem{T}"/>).</summary>
 /// <remarks>With softmax cross-entropy it is also a classifier whose accuracy can be measured.</remarks>

@@ -8,14 +8,14 @@ namespace MetaSpec.Layers;
 /// Fully connected layer y = x·Wᵀ + b with W of shape [outputs, inputs] (PyTorch's Linear layout).
 /// Segment layout: weight (outputs·inputs values), then bias (outputs values) unless the layer has none.
 /// </summary>
-public sealed class Dense<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class DenseLayer<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int _in;
     private readonly int _out;
     private readonly bool _bias;
 
     /// <summary>A dense layer from <paramref name="inputs"/> to <paramref name="outputs"/> features, with or without bias.</summary>
-    public Dense(int inputs, int outputs, bool bias = true)
+    public DenseLayer(int inputs, int outputs, bool bias = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);

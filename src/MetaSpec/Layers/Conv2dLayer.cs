@@ -24,7 +24,7 @@ namespace MetaSpec.Layers;
 /// thin product (Ho·Wo columns: 49 or 9 in the deep blocks of a Conv-4) on which a GEMM cannot reach its peak;
 /// the results are then scattered back to the batch-major [F, Ho, Wo] layout, a cost linear in the output size.
 /// </remarks>
-public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
     /// How many columns one matrix product should span: enough samples are grouped to reach it. Wide enough for a
@@ -44,7 +44,7 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
     /// A convolution of <paramref name="input"/> images [C, H, W] into <paramref name="outChannels"/> channels
     /// with a <paramref name="kernelSize"/>² window.
     /// </summary>
-    public Conv2d(Shape input, int outChannels, int kernelSize, int stride = 1, int padding = 0)
+    public Conv2dLayer(Shape input, int outChannels, int kernelSize, int stride = 1, int padding = 0)
     {
         if (input.IsVector)
             throw new ArgumentException($"Conv2d needs image samples [C, H, W], got the vector shape {input}.", nameof(input));

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace MetaSpec.Layers;
 
 /// <summary>Reshapes [C, H, W] samples to [C·H·W] vectors; values keep their order (PyTorch's Flatten).</summary>
-public sealed class Flatten<T>(Shape input) : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class FlattenLayer<T>(Shape input) : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
     public Shape InputShape { get; } = input;

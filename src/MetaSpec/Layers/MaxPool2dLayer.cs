@@ -17,7 +17,7 @@ namespace MetaSpec.Layers;
 /// exactly as the backward pass routes ȳ (the second derivative is zero almost everywhere).
 /// <see cref="Forward"/> records a as state so the other kernels need not search the windows again.
 /// </remarks>
-public sealed class MaxPool2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly ConvolutionGeometry _geometry;
 
@@ -25,7 +25,7 @@ public sealed class MaxPool2d<T> : ILayer<T> where T : unmanaged, IFloatingPoint
     /// Max pooling of <paramref name="input"/> images with a <paramref name="kernelSize"/>² window and
     /// <paramref name="stride"/> (default: the kernel size, so windows tile the image).
     /// </summary>
-    public MaxPool2d(Shape input, int kernelSize, int? stride = null)
+    public MaxPool2dLayer(Shape input, int kernelSize, int? stride = null)
     {
         if (input.IsVector)
             throw new ArgumentException($"MaxPool2d needs image samples [C, H, W], got the vector shape {input}.", nameof(input));
