@@ -64,7 +64,7 @@ internal static class MetaBenchmarks
     private static double SecondsPerIteration(MetaProblem<float> problem, ITaskDistribution<float> tasks, int batch, int threads, int iterations)
     {
         var meta = problem.CreateMetaParameters(problem.Network!.CreateParameters(1));
-        using var trainer = new MetaTrainer<float>(problem, tasks, new Adam<float>(meta.Length), meta, new TrainerOptions { TaskBatch = batch, Threads = threads });
+        using var trainer = new MetaTrainer<float>(problem, tasks, new Adam<float>(meta.Length), meta, new TrainerOptions { TaskBatch = batch, Threads = threads, Warnings = null });
         trainer.Train(2); // warm-up: JIT and caches
         double best = double.MaxValue;
         for (int trial = 0; trial < 3; trial++)
