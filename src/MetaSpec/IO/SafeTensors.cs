@@ -51,7 +51,7 @@ public static class SafeTensors
 
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
-        string name = Path.GetFileName(full);
+        string name = TemporaryStem(Path.GetFileName(full));
         string temporary = Path.Combine(directory, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -80,12 +80,26 @@ public static class SafeTensors
     }
 
     /// <summary>
+    /// The target's name as the temporary file carries it, shortened so that <c>.stem.pid.guid.tmp</c> stays within the
+    /// 255-byte limit of common file systems even when the target's own name nearly reaches it.
+    /// </summary>
+    private static string TemporaryStem(string fileName)
+    {
+        const int MaxStemBytes = 255 - 1 - 1 - 10 - 1 - 32 - 4;
+        if (Encoding.UTF8.GetByteCount(fileName) <= MaxStemBytes) return fileName;
+        int length = fileName.Length;
+        while (Encoding.UTF8.GetByteCount(fileName.AsSpan(0, length)) > MaxStemBytes) length--;
+        if (length > 0 && char.IsHighSurrogate(fileName[length - 1])) length--;
+        return fileName[..length];
+    }
+
+    /// <summary>
     /// Deletes temporary files a killed save to the same path left behind (<c>.name.pid.guid.tmp</c> whose process is
     /// gone); a save in progress in a live process, this one included, is left alone.
     /// </summary>
-    private static void RemoveAbandonedTemporaries(string directory, string name)
+    private static void RemoveAbandonedTemporaries(string directory, string stem)
     {
-        string prefix = "." + name + ".";
+        string prefix = "." + stem + ".";
         foreach (string file in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
         {
             string[] parts = Path.GetFileName(file)[prefix.Length..].Split('.');

@@ -76,6 +76,30 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_failed_save_names_the_users_path_not_the_temporary_file()
+    {
+        var net = Net();
+        string path = Path.Combine(_dir, "named.safetensors");
+        Checkpoint.Save<float>(path, net.Tensors, net.CreateParameters(3));
+        var tensors = new FailingList(SafeTensors.Load(path).Tensors);
+        var e = Assert.Throws<IOException>(() => SafeTensors.Save(path, tensors));
+        Assert.Contains($"'{path}'", e.Message);
+        Assert.Contains("disk full (simulated)", e.Message);
+        Assert.DoesNotContain(".tmp", e.Message);
+    }
+
+    [Fact]
+    public void A_file_name_near_the_file_system_limit_saves_although_its_temporary_name_would_be_longer()
+    {
+        var net = Net();
+        string path = Path.Combine(_dir, new string('m', 240) + ".safetensors"); // 252 bytes: valid, but not with .pid.guid.tmp around it
+        var theta = net.CreateParameters(3);
+        Checkpoint.Save<float>(path, net.Tensors, theta);
+        Assert.Equal(theta, Checkpoint.Load<float>(path, net.Tensors));
+        Assert.Single(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
     public void Malformed_files_are_rejected_with_the_file_and_the_problem_named()
     {
         var net = Net();
