@@ -25,7 +25,7 @@
 //          dataset-fashion-mnist), or github.com/zalandoresearch/fashion-mnist.
 // Expect:  chance (33%) after 0 steps; adapted accuracy well above it (figures in docs/specs.md).
 using System.Diagnostics;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Meta;
 using MetaSpec.Tasks;
 using static MetaSpec.Specs.SpecOutput;
@@ -97,7 +97,7 @@ public static class Program
         output.WriteLine($"  meta-test classes {string.Join(", ", FashionMnist.ClassNames.Skip(MetaTrainClasses))}");
 
         var learner = new FashionFomaml(seed.Value);
-        learner.Engine.Log = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
+        learner.Warnings = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
         output.WriteLine(F($"First-order MAML, Conv-4/32 ({SmallConv4.ParameterCount} parameters), {Ways}-way {Shots}-shot, {QueryShots} query images per class"));
         output.WriteLine(F($"{iterations.Value} meta-iterations of {FashionFomaml.TaskBatch} tasks, {FashionFomaml.InnerSteps} inner steps of α = {FashionFomaml.InnerStepSize}, {threads.Value} threads"));
         output.WriteLine("Expected: the runtime's step-size check warns at the first iteration (α·N·L > 1). BatchNorm makes this network's");

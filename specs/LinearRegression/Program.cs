@@ -9,7 +9,7 @@
 //    (the task mean) when the loss is scored on the same K points. Beside it: the measured post-adaptation loss on
 //    a grid of α, scored on the support points (the estimator's objective) and on fresh query points.
 //    The grid needs one problem per α, and a generated learner's α is the compile-time constant of its
-//    [InnerProblem] attribute; so the grid builds runtime MetaProblems (the generated learner's own objective and
+//    [InnerProblem] attribute; so the grid derives runtime MetaProblems from the generated learner's (its own model and
 //    inner loop with StepSize replaced) and scores them with MetaEvaluator: the DSL cannot express a sweep.
 // 2. Fixed point. A learner declared with the attributes (one step of α = 0.2, a linear model without bias over
 //    the features) is meta-trained on a pool of M tasks, every task in every meta-batch (the finite-sum
@@ -23,6 +23,7 @@
 using System.Diagnostics;
 using MetaSpec.Meta;
 using MetaSpec.Tasks;
+using MetaSpec.Theory;
 using static MetaSpec.Specs.SpecOutput;
 
 namespace MetaSpec.Specs.LinearRegressionSpec;
@@ -90,10 +91,9 @@ public static class Program
         output.WriteLine(F($"Mixed linear regression: d = {Features} Gaussian RBF features on [−1, 1], K = {Shots}, a ~ N(0, I), loss (1/K)‖Φw − y‖²"));
         output.WriteLine(F($"Recommended step size α* = {alphaStar:F4} (OptimalStepSize.ForLinearRegression, moments from 20000 tasks)"));
 
-        // 1. The grid: one MetaProblem per α on the generated learner's objective, scored from w = 0 (the task mean,
+        // 1. The grid: the generated learner's problem with one α per row (MetaProblem.With), scored from w = 0 (the task mean,
         //    as α* assumes) on the same tasks for every α (common random numbers make the curve smooth).
         var learner = new LinearMaml(seed.Value);
-        var objective = learner.Engine.Problem.Objective;
         var zero = new float[LinearMaml.ParameterCount];
         output.WriteLine(F($"Loss after one step from w = 0, mean ± 95% CI over {evalTasks.Value} tasks:"));
         output.WriteLine("       α     on the support points     on fresh query points");
@@ -102,7 +102,7 @@ public static class Program
         {
             // 0 … 2α*. A step size must be positive, so the α = 0 row is the loss before the step (Loss[0]).
             double alpha = alphaStar * g / 8.0;
-            var problem = new MetaProblem<float>(objective, LinearMaml.InnerLoop with { StepSize = Math.Max(alpha, 1e-6) }, LinearMaml.Hypergradient);
+            var problem = learner.Engine.Problem.With(LinearMaml.InnerLoop with { StepSize = Math.Max(alpha, 1e-6) });
             int step = g == 0 ? 0 : 1;
             var onSupport = MetaEvaluator.Evaluate(problem, zero, new SupportAsQuery(tasks), evalTasks.Value, seed: 99, steps: 1).Loss[step];
             var onQuery = MetaEvaluator.Evaluate(problem, zero, tasks, evalTasks.Value, seed: 99, steps: 1).Loss[step];

@@ -25,7 +25,7 @@
 //          alone cannot know them); about 90% after the step it was trained for and a little more after 3
 //          (docs/specs.md has the figures measured with the defaults; the paper reaches 98.7% with its budget).
 using System.Diagnostics;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Meta;
 using MetaSpec.Tasks;
 using static MetaSpec.Specs.SpecOutput;
@@ -136,13 +136,13 @@ public static class Program
         if (!firstOrder.Value)
         {
             var maml = new OmniglotMaml(seed.Value);
-            maml.Engine.Log = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
+            maml.Warnings = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
             (train, evaluate, method) = ((t, n, p) => maml.Train(t, n, p, threads.Value), (t, n, s, sd) => maml.Evaluate(t, n, s, sd), "second-order MAML");
         }
         else
         {
             var fomaml = new OmniglotFomaml(seed.Value);
-            fomaml.Engine.Log = output;
+            fomaml.Warnings = output;
             (train, evaluate, method) = ((t, n, p) => fomaml.Train(t, n, p, threads.Value), (t, n, s, sd) => fomaml.Evaluate(t, n, s, sd), "first-order MAML");
         }
 

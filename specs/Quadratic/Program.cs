@@ -18,6 +18,7 @@ using System.Diagnostics;
 using MetaSpec.Meta;
 using MetaSpec.Optimizers;
 using MetaSpec.Tasks;
+using MetaSpec.Theory;
 using static MetaSpec.Specs.SpecOutput;
 
 namespace MetaSpec.Specs.QuadraticSpec;

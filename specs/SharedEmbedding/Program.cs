@@ -88,7 +88,8 @@ public static class Program
         var itd = new SineItd(seed.Value);
         var aid = new SineAid(seed.Value);
         var esj = new SineEsj(seed.Value);
-        itd.Engine.Log = output; // the runtime's smoothness estimate of the head problem (the same for all three), at the first iteration
+        itd.Warnings = output; // the runtime's smoothness estimate of the head problem (the same for all three), at the first iteration
+        aid.Warnings = esj.Warnings = null; // the same head problem: its estimate is printed once, above
         var methods = new (string Name, Action<ITaskDistribution<float>, int> Train, Func<ITaskDistribution<float>, int, EvaluationResult> Evaluate)[]
         {
             ("ITD (Unrolled)", (t, n) => itd.Train(t, n, threads: threads.Value), (t, n) => itd.Evaluate(t, n, seed: 12345)),

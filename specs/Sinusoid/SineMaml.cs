@@ -1,5 +1,4 @@
 using MetaSpec;
-using MetaSpec.Meta;
 
 namespace MetaSpec.Specs.SinusoidSpec;
 

@@ -61,7 +61,7 @@ public static class Program
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
 
         var learner = new SineAnil(seed.Value);
-        learner.Engine.Log = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
+        learner.Warnings = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
         output.WriteLine(F($"ANIL on sinusoids: {AnilSineNet.ParameterCount} parameters, of which the head's {AnilSineNet.Layout.HeadLength} adapt"));
         output.WriteLine(F($"{SineAnil.InnerSteps} inner steps of α = {SineAnil.InnerStepSize}, K = {Shots}"));
         output.WriteLine(F($"{iterations.Value} meta-iterations of {SineAnil.TaskBatch} tasks on {threads.Value} threads"));

@@ -23,15 +23,15 @@ public static class ManagedBridge
             var (name, layer) = (network.Layers[l].Name, network.Layers[l].Layer);
             layers[l] = layer switch
             {
-                Dense<T> => TorchLayer.Dense(name, layer.InputShape.Channels, layer.OutputShape.Channels, bias: layer.ParameterTensors.Count == 2),
-                Conv2d<T> c => TorchLayer.Conv2d(name, c.InputShape, c.OutputShape.Channels, c.KernelSize, c.Stride, c.Padding),
-                BatchNorm2d<T> b => TorchLayer.BatchNorm2d(name, b.InputShape, b.Epsilon),
-                MaxPool2d<T> m => TorchLayer.MaxPool2d(name, m.InputShape, m.KernelSize, m.Stride),
-                Flatten<T> f => TorchLayer.Flatten(name, f.InputShape),
-                ReLU<T> a => TorchLayer.Activation(name, TorchLayerKind.ReLU, a.InputShape),
-                LeakyReLU<T> a => TorchLayer.Activation(name, TorchLayerKind.LeakyReLU, a.InputShape, a.NegativeSlope),
-                Tanh<T> a => TorchLayer.Activation(name, TorchLayerKind.Tanh, a.InputShape),
-                Sigmoid<T> a => TorchLayer.Activation(name, TorchLayerKind.Sigmoid, a.InputShape),
+                DenseLayer<T> => TorchLayer.Dense(name, layer.InputShape.Channels, layer.OutputShape.Channels, bias: layer.ParameterTensors.Count == 2),
+                Conv2dLayer<T> c => TorchLayer.Conv2d(name, c.InputShape, c.OutputShape.Channels, c.KernelSize, c.Stride, c.Padding),
+                BatchNorm2dLayer<T> b => TorchLayer.BatchNorm2d(name, b.InputShape, b.Epsilon),
+                MaxPool2dLayer<T> m => TorchLayer.MaxPool2d(name, m.InputShape, m.KernelSize, m.Stride),
+                FlattenLayer<T> f => TorchLayer.Flatten(name, f.InputShape),
+                ReLULayer<T> a => TorchLayer.Activation(name, TorchLayerKind.ReLU, a.InputShape),
+                LeakyReLULayer<T> a => TorchLayer.Activation(name, TorchLayerKind.LeakyReLU, a.InputShape, a.NegativeSlope),
+                TanhLayer<T> a => TorchLayer.Activation(name, TorchLayerKind.Tanh, a.InputShape),
+                SigmoidLayer<T> a => TorchLayer.Activation(name, TorchLayerKind.Sigmoid, a.InputShape),
                 _ => throw new NotSupportedException($"Layer '{name}' ({layer.GetType().Name}) has no torch equivalent in MetaSpec.Torch."),
             };
         }
@@ -58,15 +58,15 @@ public static class ManagedBridge
             var x = model.Layers[l];
             ILayer<T> layer = x.Kind switch
             {
-                TorchLayerKind.Dense => new Dense<T>(x.Input.Channels, x.Output.Channels, x.HasBias),
-                TorchLayerKind.Conv2d => new Conv2d<T>(x.Input, x.Output.Channels, x.KernelSize, x.Stride, x.Padding),
-                TorchLayerKind.BatchNorm2d => new BatchNorm2d<T>(x.Input, x.Epsilon),
-                TorchLayerKind.MaxPool2d => new MaxPool2d<T>(x.Input, x.KernelSize, x.Stride),
-                TorchLayerKind.Flatten => new Flatten<T>(x.Input),
-                TorchLayerKind.ReLU => new ReLU<T>(x.Input),
-                TorchLayerKind.LeakyReLU => new LeakyReLU<T>(x.Input, x.NegativeSlope),
-                TorchLayerKind.Tanh => new Tanh<T>(x.Input),
-                TorchLayerKind.Sigmoid => new Sigmoid<T>(x.Input),
+                TorchLayerKind.Dense => new DenseLayer<T>(x.Input.Channels, x.Output.Channels, x.HasBias),
+                TorchLayerKind.Conv2d => new Conv2dLayer<T>(x.Input, x.Output.Channels, x.KernelSize, x.Stride, x.Padding),
+                TorchLayerKind.BatchNorm2d => new BatchNorm2dLayer<T>(x.Input, x.Epsilon),
+                TorchLayerKind.MaxPool2d => new MaxPool2dLayer<T>(x.Input, x.KernelSize, x.Stride),
+                TorchLayerKind.Flatten => new FlattenLayer<T>(x.Input),
+                TorchLayerKind.ReLU => new ReLULayer<T>(x.Input),
+                TorchLayerKind.LeakyReLU => new LeakyReLULayer<T>(x.Input, x.NegativeSlope),
+                TorchLayerKind.Tanh => new TanhLayer<T>(x.Input),
+                TorchLayerKind.Sigmoid => new SigmoidLayer<T>(x.Input),
                 _ => throw new NotSupportedException($"Layer kind {x.Kind} has no managed equivalent."),
             };
             layers[l] = new(x.Name, layer);
@@ -81,10 +81,9 @@ public static class ManagedBridge
     public static TorchMetaSettings ToTorchSettings<T>(MetaProblem<T> problem) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(problem);
-        if (problem.Objective is not NetworkObjective<T> objective)
+        if (problem.Network is not { } network || problem.Loss is not { } networkLoss)
             throw new NotSupportedException("The torch backend runs network problems; this problem's objective is not a network.");
-        var network = objective.Network;
-        var loss = objective.LossFunction switch
+        var loss = networkLoss switch
         {
             MeanSquaredError<T> => TorchLoss.MeanSquaredError,
             SoftmaxCrossEntropy<T> => TorchLoss.CrossEntropy,
@@ -131,7 +130,14 @@ public static class ManagedBridge
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var settings = ToTorchSettings(problem);
-        var network = ((NetworkObjective<T>)problem.Objective).Network;
+        var network = problem.Network!;
         return new TorchLearner<T>(ToTorchModel(network), settings, outer, problem.CreateMetaParameters(network.CreateParameters(seed)), seed, options);
     }
+
+    /// <summary>
+    /// The named meta-tensors of <paramref name="model"/>'s managed twin (θ, then Meta-SGD's step sizes), exactly as the
+    /// managed learner lays out its checkpoints.
+    /// </summary>
+    public static IReadOnlyList<ParameterTensor> MetaTensors<T>(TorchModel model, bool learnStepSizes) where T : unmanaged, IFloatingPointIeee754<T> =>
+        MetaProblem<T>.ForNetwork(ToSequential<T>(model), MeanSquaredError<T>.Instance, new InnerLoop { LearnStepSizes = learnStepSizes }, Hypergradient.Unrolled).MetaTensors;
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Numerics;
+using MetaSpec.Engine;
 using MetaSpec.IO;
+using MetaSpec.Layers;
 using MetaSpec.Meta;
 using MetaSpec.Models;
 using MetaSpec.Tasks;
@@ -38,7 +40,7 @@ public sealed class TorchLearner<T> : IDisposable where T : unmanaged, IFloating
     private readonly Tensor[] _all;
     private readonly TorchOptimizer _optimizer;
     private readonly TorchOptions _options;
-    private readonly Lazy<Sequential<T>> _network; // the managed twin: checkpoints go through the managed engine's own code
+    private readonly Lazy<IReadOnlyList<ParameterTensor>> _layout; // the managed twin's meta-tensors: checkpoints go through the managed engine's own code
 
     /// <summary>
     /// A learner starting from <paramref name="initialParameters"/>: θ in the managed layout (length
@@ -75,7 +77,7 @@ public sealed class TorchLearner<T> : IDisposable where T : unmanaged, IFloating
             _stepSizes = Leaves(alpha);
         }
         _all = [.. _theta, .. _stepSizes ?? []];
-        _network = new(() => ManagedBridge.ToSequential<T>(model));
+        _layout = new(() => ManagedBridge.MetaTensors<T>(model, Settings.LearnStepSizes));
         _optimizer = new TorchOptimizer(outer, _all);
     }
 
@@ -195,9 +197,8 @@ public sealed class TorchLearner<T> : IDisposable where T : unmanaged, IFloating
     }
 
     /// <summary>
-    /// Runs <paramref name="iterations"/> meta-iterations on batches drawn from <paramref name="tasks"/>. The first call draws
-    /// from <see cref="Seed"/> exactly as the managed trainer does (the same tasks in the same order); a later call draws
-    /// from the seed mixed with <see cref="Iterations"/>, as the managed learner does.
+    /// Runs <paramref name="iterations"/> meta-iterations on batches drawn from <paramref name="tasks"/>, from the managed
+    /// trainer's stream (<see cref="MetaTrainer{T}.DrawTask"/>): the same tasks in the same order, whatever the calls.
     /// </summary>
     public void Train(ITaskDistribution<T> tasks, int iterations, Action<MetaStep>? progress = null, CancellationToken cancellation = default)
     {
@@ -205,14 +206,13 @@ public sealed class TorchLearner<T> : IDisposable where T : unmanaged, IFloating
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
         CheckDistribution(tasks);
         if (iterations == 0) return;
-        int seed = Iterations == 0 ? Seed : unchecked((int)((uint)Seed ^ (uint)(Iterations * 2654435761L)));
-        var sampler = new SeededRandom((ulong)seed);
+        var sampler = new SeededRandom(0);
         var batch = new TaskData<T>[Outer.TaskBatch];
         for (int t = 0; t < batch.Length; t++) batch[t] = tasks.CreateTaskData();
         for (int i = 0; i < iterations; i++)
         {
             cancellation.ThrowIfCancellationRequested();
-            foreach (var task in batch) tasks.Sample(sampler, task);
+            for (int t = 0; t < batch.Length; t++) MetaTrainer<T>.DrawTask(tasks, sampler, Seed, Iterations, t, batch[t]);
             var step = Step(batch);
             progress?.Invoke(step);
         }
@@ -311,11 +311,27 @@ public sealed class TorchLearner<T> : IDisposable where T : unmanaged, IFloating
             ["backend"] = "torch",
         };
         if (learnerName is not null) metadata["learner"] = learnerName;
-        Checkpoint.Save(path, _network.Value, MetaParameters, metadata);
+        Checkpoint.Save<T>(path, _layout.Value, MetaParameters, metadata);
     }
 
-    /// <summary>Replaces the meta-parameters with those saved at <paramref name="path"/> (by either backend; every tensor checked by name and shape).</summary>
-    public void Load(string path) => SetMetaParameters(Checkpoint.Load(path, _network.Value, Settings.LearnStepSizes));
+    /// <summary>
+    /// Replaces the meta-parameters with those saved at <paramref name="path"/> (by either backend; every tensor checked by
+    /// name and shape). The managed learner's optimiser state (<c>optimizer.*</c> tensors) is read past: this learner's
+    /// optimiser restarts.
+    /// </summary>
+    public void Load(string path)
+    {
+        var content = SafeTensors.Load(path);
+        var layout = new List<ParameterTensor>(_layout.Value);
+        int end = MetaParameters.Length;
+        foreach (var tensor in content.Tensors)
+        {
+            if (!tensor.Name.StartsWith("optimizer.", StringComparison.Ordinal)) continue;
+            layout.Add(new ParameterTensor(tensor.Name, end, Array.ConvertAll(tensor.Shape, d => (int)d)));
+            end += tensor.Values.Length;
+        }
+        SetMetaParameters(Checkpoint.Read<T>(path, content, layout).AsSpan(0, MetaParameters.Length));
+    }
 
     private int TargetSize => Settings.Loss == TorchLoss.CrossEntropy ? 1 : Model.Output.Channels;
 

@@ -96,9 +96,9 @@ internal static class MamlBenchmark
     {
         var workload = Workloads.Single(w => w.Name == name);
         var (problem, tasks, batch) = workload.Build();
-        var network = ((NetworkObjective<float>)problem.Objective).Network;
+        var network = problem.Network!;
         var meta = problem.CreateMetaParameters(network.CreateParameters(0));
-        using var trainer = new MetaTrainer<float>(problem, tasks, new Adam<float>(meta.Length), meta, new TrainerOptions { TaskBatch = batch, Threads = threads });
+        using var trainer = new MetaTrainer<float>(problem, tasks, new Adam<float>(meta.Length), meta, new TrainerOptions { TaskBatch = batch, Threads = threads, Warnings = null });
         trainer.Step(); // warm-up: JIT and buffers
         var clock = Stopwatch.StartNew();
         int count = 0;

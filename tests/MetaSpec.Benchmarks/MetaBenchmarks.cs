@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Meta;
@@ -20,24 +20,24 @@ internal static class MetaBenchmarks
         var shape = Shape.Image(1, size, size);
         for (int b = 1; b <= 4; b++)
         {
-            var conv = new Conv2d<float>(shape, filters, 3, 1, 1);
-            var norm = new BatchNorm2d<float>(conv.OutputShape);
-            var relu = new ReLU<float>(norm.OutputShape);
-            var pool = new MaxPool2d<float>(relu.OutputShape, 2, 2);
+            var conv = new Conv2dLayer<float>(shape, filters, 3, 1, 1);
+            var norm = new BatchNorm2dLayer<float>(conv.OutputShape);
+            var relu = new ReLULayer<float>(norm.OutputShape);
+            var pool = new MaxPool2dLayer<float>(relu.OutputShape, 2, 2);
             layers.AddRange([new($"conv{b}", conv), new($"norm{b}", norm), new($"relu{b}", relu), new($"pool{b}", pool)]);
             shape = pool.OutputShape;
         }
-        var flatten = new Flatten<float>(shape);
+        var flatten = new FlattenLayer<float>(shape);
         layers.Add(new("flatten", flatten));
-        layers.Add(new("head", new Dense<float>(flatten.OutputShape.Size, ways)));
+        layers.Add(new("head", new DenseLayer<float>(flatten.OutputShape.Size, ways)));
         return new Sequential<float>(Shape.Image(1, size, size), [.. layers]);
     }
 
     /// <summary>Finn et al.'s sinusoid regressor: 1 → 40 → 40 → 1 with ReLU.</summary>
     public static Sequential<float> SineMlp() => new(Shape.Vector(1),
-        new("hidden1", new Dense<float>(1, 40)), new("relu1", new ReLU<float>(Shape.Vector(40))),
-        new("hidden2", new Dense<float>(40, 40)), new("relu2", new ReLU<float>(Shape.Vector(40))),
-        new("head", new Dense<float>(40, 1)));
+        new("hidden1", new DenseLayer<float>(1, 40)), new("relu1", new ReLULayer<float>(Shape.Vector(40))),
+        new("hidden2", new DenseLayer<float>(40, 40)), new("relu2", new ReLULayer<float>(Shape.Vector(40))),
+        new("head", new DenseLayer<float>(40, 1)));
 
     /// <summary>A start of this benchmark program with <paramref name="arguments"/> (under `dotnet` when run as a dll).</summary>
     public static ProcessStartInfo SelfStart(params string[] arguments)
@@ -63,8 +63,8 @@ internal static class MetaBenchmarks
 
     private static double SecondsPerIteration(MetaProblem<float> problem, ITaskDistribution<float> tasks, int batch, int threads, int iterations)
     {
-        var meta = problem.CreateMetaParameters(((NetworkObjective<float>)problem.Objective).Network.CreateParameters(1));
-        using var trainer = new MetaTrainer<float>(problem, tasks, new Adam<float>(meta.Length), meta, new TrainerOptions { TaskBatch = batch, Threads = threads });
+        var meta = problem.CreateMetaParameters(problem.Network!.CreateParameters(1));
+        using var trainer = new MetaTrainer<float>(problem, tasks, new Adam<float>(meta.Length), meta, new TrainerOptions { TaskBatch = batch, Threads = threads, Warnings = null });
         trainer.Train(2); // warm-up: JIT and caches
         double best = double.MaxValue;
         for (int trial = 0; trial < 3; trial++)
@@ -92,13 +92,12 @@ internal static class MetaBenchmarks
 
         void Row(string name, int steps, Sequential<float> net, ILoss<float> loss, ITaskDistribution<float> tasks, int batch, int iterations)
         {
-            var objective = new NetworkObjective<float>(net, loss);
             var mask = new bool[net.ParameterCount];
             var head = net.Segment("head");
             mask.AsSpan(head.Offset, head.Length).Fill(true);
             var inner = new InnerLoop { Steps = steps, StepSize = 0.1 };
-            var general = new MetaProblem<float>(objective, inner, Hypergradient.Unrolled, mask) { SpecializeHeadOnly = false };
-            var special = new MetaProblem<float>(objective, inner, Hypergradient.Unrolled, mask);
+            var special = new MetaProblem<float>(net, loss, inner, Hypergradient.Unrolled, mask);
+            var general = special.With(specializeHeadOnly: false);
             double g = SecondsPerIteration(general, tasks, batch, threads, iterations);
             double s = SecondsPerIteration(special, tasks, batch, threads, iterations);
             Console.WriteLine(FormattableString.Invariant($"{name,-34} {steps,3} {g * 1e3,14:F2} {s * 1e3,12:F2} {g / s,8:F1}×"));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using MetaSpec.Engine;
 using MetaSpec.Meta;
 using MetaSpec.Tasks;
 using MetaSpec.Torch;

@@ -49,12 +49,12 @@ public sealed class GeneratedTrainerTests
         EvaluationResult Evaluate(ITaskDistribution<float> tasks, int taskCount, int seed);
         void Save(string path);
         IGeneratedLearner Load(string path);
-        IReadOnlyList<NamedTensor> Tensors { get; }
+        IReadOnlyList<ParameterTensor> Tensors { get; }
         int ParameterCount { get; }
     }
 
     private sealed class Wrap<TLearner>(TLearner learner, Func<TLearner, NetworkLearner<float>> engine, Func<string, TLearner> load,
-        IReadOnlyList<NamedTensor> tensors, int parameterCount) : IGeneratedLearner
+        IReadOnlyList<ParameterTensor> tensors, int parameterCount) : IGeneratedLearner
     {
         public float[] MetaParameters => engine(learner).MetaParameters;
         public long Iterations => engine(learner).Iterations;
@@ -64,21 +64,21 @@ public sealed class GeneratedTrainerTests
         public EvaluationResult Evaluate(ITaskDistribution<float> tasks, int taskCount, int seed) => engine(learner).Evaluate(tasks, taskCount, null, seed);
         public void Save(string path) => engine(learner).Save(path);
         public IGeneratedLearner Load(string path) => new Wrap<TLearner>(load(path), engine, load, tensors, parameterCount);
-        public IReadOnlyList<NamedTensor> Tensors => tensors;
+        public IReadOnlyList<ParameterTensor> Tensors => tensors;
         public int ParameterCount => parameterCount;
     }
 
-    private static NamedLayer<float> Linear(string name, int inputs, int outputs, bool bias = true) => new(name, new Dense<float>(inputs, outputs, bias));
+    private static NamedLayer<float> Linear(string name, int inputs, int outputs, bool bias = true) => new(name, new DenseLayer<float>(inputs, outputs, bias));
     private static NamedLayer<float> Act(string name, ILayer<float> layer) => new(name, layer);
     private static Shape V(int n) => Shape.Vector(n);
 
     private static Sequential<float> SineMlp() => new(V(1),
-        Linear("hidden1", 1, 40), Act("hidden1_relu", new ReLU<float>(V(40))),
-        Linear("hidden2", 40, 40), Act("hidden2_relu", new ReLU<float>(V(40))),
+        Linear("hidden1", 1, 40), Act("hidden1_relu", new ReLULayer<float>(V(40))),
+        Linear("hidden2", 40, 40), Act("hidden2_relu", new ReLULayer<float>(V(40))),
         Linear("head", 40, 1));
 
     private static Sequential<float> PointMlp() => new(V(4),
-        Linear("hidden", 4, 16), Act("hidden_relu", new ReLU<float>(V(16))), Linear("scores", 16, 3));
+        Linear("hidden", 4, 16), Act("hidden_relu", new ReLULayer<float>(V(16))), Linear("scores", 16, 3));
 
     public static TheoryData<Case> Cases() =>
     [
@@ -89,20 +89,20 @@ public sealed class GeneratedTrainerTests
             SineMlp, MeanSquaredError<float>.Instance, new InnerLoop { Steps = 3, StepSize = 0.05 }, Hypergradient.Unrolled, ["head"],
             p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 8 }, () => new SineTasks(10)),
         new Case("Meta-SGD", s => new Wrap<SineMetaSgd>(new SineMetaSgd(s), l => l.Engine, SineMetaSgd.Load, TanhNet.Tensors, SineMetaSgd.ParameterCount),
-            () => new Sequential<float>(V(1), Linear("hidden", 1, 32), Act("hidden_tanh", new Tanh<float>(V(32))), Linear("output", 32, 1)),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 32), Act("hidden_tanh", new TanhLayer<float>(V(32))), Linear("output", 32, 1)),
             MeanSquaredError<float>.Instance, new InnerLoop { Steps = 1, StepSize = 0.02, LearnStepSizes = true }, Hypergradient.Unrolled, [],
             p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 6 }, () => new SineTasks(10)),
         new Case("iMAML", s => new Wrap<SineImaml>(new SineImaml(s), l => l.Engine, SineImaml.Load, SigmoidNet.Tensors, SineImaml.ParameterCount),
-            () => new Sequential<float>(V(1), Linear("hidden", 1, 24), Act("hidden_sigmoid", new Sigmoid<float>(V(24))), Linear("output", 24, 1)),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 24), Act("hidden_sigmoid", new SigmoidLayer<float>(V(24))), Linear("output", 24, 1)),
             MeanSquaredError<float>.Instance, new InnerLoop { Steps = 10, StepSize = 0.02, Proximal = 2 },
             new Hypergradient { Kind = HypergradientKind.Implicit, Solver = ImplicitSolver.ConjugateGradient, Iterations = 5 }, [],
             p => new Sgd<float>(p, 0.01, momentum: 0.9), new TrainerOptions { TaskBatch = 4 }, () => new SineTasks(10)),
         new Case("Reptile", s => new Wrap<SineReptile>(new SineReptile(s), l => l.Engine, SineReptile.Load, LeakyNet.Tensors, SineReptile.ParameterCount),
-            () => new Sequential<float>(V(1), Linear("hidden", 1, 64), Act("hidden_leakyrelu", new LeakyReLU<float>(V(64))), Linear("output", 64, 1, bias: false)),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 64), Act("hidden_leakyrelu", new LeakyReLULayer<float>(V(64))), Linear("output", 64, 1, bias: false)),
             MeanSquaredError<float>.Instance, new InnerLoop { Steps = 8, StepSize = 0.02, ResampleSupport = true }, Hypergradient.Reptile, [],
             p => new Sgd<float>(p, 0.1), new TrainerOptions { TaskBatch = 5 }, () => new SineTasks(10)),
         new Case("Shared embedding (ESJ)", s => new Wrap<SineSharedEmbedding>(new SineSharedEmbedding(s), l => l.Engine, SineSharedEmbedding.Load, EmbeddingNet.Tensors, SineSharedEmbedding.ParameterCount),
-            () => new Sequential<float>(V(1), Linear("embedding", 1, 32), Act("embedding_tanh", new Tanh<float>(V(32))), Linear("head", 32, 1)),
+            () => new Sequential<float>(V(1), Linear("embedding", 1, 32), Act("embedding_tanh", new TanhLayer<float>(V(32))), Linear("head", 32, 1)),
             MeanSquaredError<float>.Instance, new InnerLoop { Steps = 10, StepSize = 0.1, Proximal = 0.1, ResetAdaptedToZero = true },
             new Hypergradient { Kind = HypergradientKind.EvolutionStrategies, Directions = 8, Smoothing = 0.01 }, ["head"],
             p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 4, ClipGradientNorm = 10 }, () => new SineTasks(10)),
@@ -115,10 +115,10 @@ public sealed class GeneratedTrainerTests
             p => new Adam<float>(p, 0.003), new TrainerOptions { TaskBatch = 4 }, () => new PointTasks(2)),
         new Case("Conv ANIL", s => new Wrap<TinyConvAnil>(new TinyConvAnil(s), l => l.Engine, TinyConvAnil.Load, TinyConvNet.Tensors, TinyConvAnil.ParameterCount),
             () => new Sequential<float>(Shape.Image(2, 6, 6),
-                new("conv", new Conv2d<float>(Shape.Image(2, 6, 6), 3, 3, stride: 1, padding: 1)),
-                new("norm", new BatchNorm2d<float>(Shape.Image(3, 6, 6), 1e-3)), new("norm_relu", new ReLU<float>(Shape.Image(3, 6, 6))),
-                new("pool", new MaxPool2d<float>(Shape.Image(3, 6, 6), 2, 2)),
-                new("flatten", new Flatten<float>(Shape.Image(3, 3, 3))), Linear("classifier", 27, 3)),
+                new("conv", new Conv2dLayer<float>(Shape.Image(2, 6, 6), 3, 3, stride: 1, padding: 1)),
+                new("norm", new BatchNorm2dLayer<float>(Shape.Image(3, 6, 6), 1e-3)), new("norm_relu", new ReLULayer<float>(Shape.Image(3, 6, 6))),
+                new("pool", new MaxPool2dLayer<float>(Shape.Image(3, 6, 6), 2, 2)),
+                new("flatten", new FlattenLayer<float>(Shape.Image(3, 3, 3))), Linear("classifier", 27, 3)),
             SoftmaxCrossEntropy<float>.Instance, new InnerLoop { Steps = 2, StepSize = 0.2 }, Hypergradient.Unrolled, ["classifier"],
             p => new Adam<float>(p, 0.002), new TrainerOptions { TaskBatch = 3 }, () => new ImageTasks(2)),
     ];
@@ -199,8 +199,7 @@ public sealed class GeneratedTrainerTests
         var tasks = c.Tasks();
         var task = tasks.CreateTaskData();
         tasks.Sample(new Random(3), task);
-        var adapting = new MetaProblem<float>(problem.Objective, problem.Inner with { ResampleSupport = false }, problem.Method,
-            Array.ConvertAll(problem.Mask, m => m != 0));
+        var adapting = problem.With(problem.Inner with { ResampleSupport = false });
         var worker = adapting.CreateWorker(task.SupportCount, task.QueryCount);
         worker.Adapt(meta, task);
         var expected = new float[task.QueryCount * network.OutputShape.Size];

@@ -46,7 +46,6 @@ public sealed class SpecificationTests
         foreach (var kind in Enum.GetValues<HypergradientKind>())
         {
             var method = (HypergradientMethod)kind;
-            Assert.Equal(new Hypergradient { Kind = kind }.UsesHessianVectorProducts, MethodCapabilities.UsesHessianVectorProducts(method));
             Assert.Equal(MethodCapabilities.SupportsLearnedStepSizes(method), MethodCapabilities.WhyNoLearnedStepSizes(method) is null);
             // What the method reads it accepts at run time; what it does not read it rejects when set.
             var inner = new InnerLoop { Proximal = 1, LearnStepSizes = MethodCapabilities.SupportsLearnedStepSizes(method) };
@@ -93,7 +92,7 @@ public sealed class SpecificationTests
     public void Window_positions_follow_pytorch_s_floor_mode(int size, int kernel, int stride, int padding, int expected)
     {
         Assert.Equal(expected, ShapeFormulas.WindowPositions(size, kernel, stride, padding));
-        var layer = new MetaSpec.Layers.Conv2d<float>(Shape.Image(1, size, size), 1, kernel, stride, padding);
+        var layer = new MetaSpec.Layers.Conv2dLayer<float>(Shape.Image(1, size, size), 1, kernel, stride, padding);
         Assert.Equal(expected, layer.OutputShape.Height);
     }
 

@@ -76,7 +76,7 @@ public class AgreementTests(ITestOutputHelper output)
             "mixed-imaml" => MetaProblem<double>.ForNetwork(Mixed(), SoftmaxCrossEntropy<double>.Instance, new InnerLoop { Steps = 2, StepSize = 0.1, Proximal = 1 }, implicitCg, "hidden", "head"),
             _ => throw new ArgumentException(method),
         };
-        var network = ((NetworkObjective<double>)problem.Objective).Network;
+        var network = problem.Network!;
         var tasks = network == sine ? SineTasks(3, 12) : ImageTasks(network.InputShape, 4, 3, 12);
         double relative = Compare(problem, tasks, seed: 6);
         output.WriteLine($"{method}: max relative difference {relative:E2}");
@@ -86,7 +86,7 @@ public class AgreementTests(ITestOutputHelper output)
     private static double Compare(MetaProblem<double> problem, IReadOnlyList<TaskData<double>> tasks, int seed,
         TorchConvolution convolution = TorchConvolution.Auto)
     {
-        var network = ((NetworkObjective<double>)problem.Objective).Network;
+        var network = problem.Network!;
         var meta = problem.CreateMetaParameters(network.CreateParameters(seed));
         var (expected, expectedLoss) = ManagedMetaGradient(problem, meta, tasks);
         using var learner = TorchFor(problem, meta, convolution: convolution);

@@ -1,3 +1,4 @@
+using MetaSpec.Engine;
 using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Meta;
@@ -11,35 +12,35 @@ internal static class Fixtures
 {
     /// <summary>The sinusoid MLP of Finn et al.: 1 → 40 → 40 → 1 with ReLU.</summary>
     public static Sequential<T> SineMlp<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => new(Shape.Vector(1),
-        new("hidden1", new Dense<T>(1, 40)), new("relu1", new ReLU<T>(Shape.Vector(40))),
-        new("hidden2", new Dense<T>(40, 40)), new("relu2", new ReLU<T>(Shape.Vector(40))),
-        new("head", new Dense<T>(40, 1)));
+        new("hidden1", new DenseLayer<T>(1, 40)), new("relu1", new ReLULayer<T>(Shape.Vector(40))),
+        new("hidden2", new DenseLayer<T>(40, 40)), new("relu2", new ReLULayer<T>(Shape.Vector(40))),
+        new("head", new DenseLayer<T>(40, 1)));
 
     /// <summary>A small Conv-BN net: 1×8×8 → Conv(4, 3, pad 1) → BN → ReLU → MaxPool(2) → Flatten → Dense(3).</summary>
     public static Sequential<double> ConvBn()
     {
         var input = Shape.Image(1, 8, 8);
-        var conv = new Conv2d<double>(input, 4, 3, 1, 1);
-        var norm = new BatchNorm2d<double>(conv.OutputShape);
-        var relu = new ReLU<double>(norm.OutputShape);
-        var pool = new MaxPool2d<double>(relu.OutputShape, 2);
-        var flat = new Flatten<double>(pool.OutputShape);
+        var conv = new Conv2dLayer<double>(input, 4, 3, 1, 1);
+        var norm = new BatchNorm2dLayer<double>(conv.OutputShape);
+        var relu = new ReLULayer<double>(norm.OutputShape);
+        var pool = new MaxPool2dLayer<double>(relu.OutputShape, 2);
+        var flat = new FlattenLayer<double>(pool.OutputShape);
         return new(input, new("conv", conv), new("norm", norm), new("relu", relu), new("pool", pool), new("flatten", flat),
-            new("head", new Dense<double>(flat.OutputShape.Size, 3)));
+            new("head", new DenseLayer<double>(flat.OutputShape.Size, 3)));
     }
 
     /// <summary>A net with every other layer kind: strided, padded convolution, LeakyReLU, Tanh, Sigmoid, a bias-free Dense.</summary>
     public static Sequential<double> Mixed()
     {
         var input = Shape.Image(2, 7, 7);
-        var conv = new Conv2d<double>(input, 3, 3, 2, 1);
-        var leaky = new LeakyReLU<double>(conv.OutputShape, 0.1);
-        var norm = new BatchNorm2d<double>(conv.OutputShape, 1e-3);
-        var pool = new MaxPool2d<double>(norm.OutputShape, 2, 1);
-        var flat = new Flatten<double>(pool.OutputShape);
+        var conv = new Conv2dLayer<double>(input, 3, 3, 2, 1);
+        var leaky = new LeakyReLULayer<double>(conv.OutputShape, 0.1);
+        var norm = new BatchNorm2dLayer<double>(conv.OutputShape, 1e-3);
+        var pool = new MaxPool2dLayer<double>(norm.OutputShape, 2, 1);
+        var flat = new FlattenLayer<double>(pool.OutputShape);
         return new(input, new("conv", conv), new("leaky", leaky), new("norm", norm), new("pool", pool), new("flatten", flat),
-            new("hidden", new Dense<double>(flat.OutputShape.Size, 5, bias: false)), new("tanh", new Tanh<double>(Shape.Vector(5))),
-            new("head", new Dense<double>(5, 4)), new("sigmoid", new Sigmoid<double>(Shape.Vector(4))));
+            new("hidden", new DenseLayer<double>(flat.OutputShape.Size, 5, bias: false)), new("tanh", new TanhLayer<double>(Shape.Vector(5))),
+            new("head", new DenseLayer<double>(5, 4)), new("sigmoid", new SigmoidLayer<double>(Shape.Vector(4))));
     }
 
     /// <summary><paramref name="count"/> sinusoid tasks (K = 10 support, 10 query) drawn from <paramref name="seed"/>.</summary>
@@ -116,6 +117,6 @@ internal static class Fixtures
     /// <summary>A torch learner for a managed problem starting at <paramref name="meta"/>, on the CPU.</summary>
     public static TorchLearner<double> TorchFor(MetaProblem<double> problem, double[] meta, TorchOuterSettings? outer = null,
         TorchConvolution convolution = TorchConvolution.Auto) =>
-        new(ManagedBridge.ToTorchModel(((NetworkObjective<double>)problem.Objective).Network), ManagedBridge.ToTorchSettings(problem),
+        new(ManagedBridge.ToTorchModel(problem.Network!), ManagedBridge.ToTorchSettings(problem),
             outer ?? Adam(), meta, options: Cpu with { Convolution = convolution });
 }

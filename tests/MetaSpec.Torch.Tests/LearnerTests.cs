@@ -1,4 +1,4 @@
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.IO;
 using MetaSpec.Losses;
 using MetaSpec.Meta;
@@ -16,7 +16,7 @@ public class LearnerTests
         MetaProblem<double>.ForNetwork(SineMlp<double>(), MeanSquaredError<double>.Instance, new InnerLoop { Steps = steps, StepSize = 0.01 }, Hypergradient.Unrolled, adapted);
 
     private static NetworkLearner<double> Managed(MetaProblem<double> problem, IOptimizer<double> optimizer, int batch, int seed, double clip = 0) =>
-        new(((NetworkObjective<double>)problem.Objective).Network, problem, optimizer,
+        new(problem, optimizer,
             new TrainerOptions { TaskBatch = batch, ClipGradientNorm = clip, SmoothnessIterations = 0 }, seed);
 
     public static TheoryData<string> Optimizers => ["adam", "sgd-momentum-clipped"];
@@ -47,7 +47,7 @@ public class LearnerTests
         for (int i = 0; i < lossesManaged.Count; i++) Assert.Equal(lossesManaged[i], lossesTorch[i], 1e-12);
         double relative = RelativeDifference(managed.MetaParameters, torch.MetaParameters);
         Assert.True(relative <= 1e-12, $"parameters after training differ by {relative:E2} relative");
-        Assert.NotEqual(problem.CreateMetaParameters(((NetworkObjective<double>)problem.Objective).Network.CreateParameters(21)), torch.MetaParameters);
+        Assert.NotEqual(problem.CreateMetaParameters(problem.Network!.CreateParameters(21)), torch.MetaParameters);
     }
 
     [Fact]

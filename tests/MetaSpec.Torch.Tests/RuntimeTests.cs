@@ -157,7 +157,7 @@ public class RuntimeTests
         var network = SineMlp<double>();
         var mask = new bool[network.ParameterCount];
         mask[0] = true;
-        var partial = new MetaProblem<double>(new NetworkObjective<double>(network, MeanSquaredError<double>.Instance), new InnerLoop(), Hypergradient.Unrolled, mask);
+        var partial = new MetaProblem<double>(network, MeanSquaredError<double>.Instance, new InnerLoop(), Hypergradient.Unrolled, mask);
         Assert.Contains("Layer 'hidden1' is partly adapted", Assert.Throws<NotSupportedException>(() => ManagedBridge.ToTorchSettings(partial)).Message);
     }
 

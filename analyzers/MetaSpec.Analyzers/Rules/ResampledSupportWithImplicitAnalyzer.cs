@@ -8,7 +8,7 @@ namespace MetaSpec.Analyzers;
 
 /// <summary>
 /// MSPEC011: the implicit hypergradient assumes the adapted point φ solves one inner problem. With resampled
-/// support data φ comes from N different draws, and the runtime's solve (TaskWorker.Implicit) multiplies by the
+/// support data φ comes from N different draws, and the runtime's solve (Engine/Methods/Implicit.cs) multiplies by the
 /// Hessian of the first draw only: a valid but noisier estimate, at a point that draw did not produce. The
 /// runtime accepts it, so this is a warning; with one inner step there is one draw and nothing to warn about.
 /// </summary>

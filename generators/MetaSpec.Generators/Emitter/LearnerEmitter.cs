@@ -66,8 +66,8 @@ internal static class LearnerEmitter
                 /// <summary>The hypergradient method declared by [Hypergradient] (Unrolled when absent).</summary>
                 public static global::MetaSpec.Meta.Hypergradient Hypergradient { get; } = new()
                 {
-                    Kind = {{Enum("global::MetaSpec.Meta.HypergradientKind", method.Method)}},
-                    Solver = {{Enum("global::MetaSpec.Meta.ImplicitSolver", method.Solver)}},
+                    Kind = {{Enum("global::MetaSpec.HypergradientKind", method.Method)}},
+                    Solver = {{Enum("global::MetaSpec.ImplicitSolver", method.Solver)}},
                     Iterations = {{Int(method.Iterations)}},
                     NeumannStep = {{Double(method.NeumannStep)}},
                     FiniteDifferenceStep = {{Double(method.FiniteDifferenceStep)}},
@@ -105,7 +105,7 @@ internal static class LearnerEmitter
                 public {{name}}(int seed = 0)
                 {
                     var network = {{model}}.CreateNetwork();
-                    _metaLearner = new global::MetaSpec.Meta.NetworkLearner<float>(network, CreateProblem(network), CreateOptimizer(), CreateTrainerOptions(seed), seed);
+                    _metaLearner = new global::MetaSpec.Meta.NetworkLearner<float>(CreateProblem(network), CreateOptimizer(), CreateTrainerOptions(seed), seed);
                 }
 
                 /// <summary>The meta-parameters, live (θ, then Meta-SGD's step sizes): writes change the learner.</summary>
@@ -119,6 +119,16 @@ internal static class LearnerEmitter
 
                 /// <summary>The runtime network, problem and optimiser behind this learner.</summary>
                 public global::MetaSpec.Meta.NetworkLearner<float> Engine => _metaLearner;
+
+                /// <summary>
+                /// Where warnings go (the estimated smoothness L and the α·N·L ≤ c check, evaluation tasks whose adaptation
+                /// diverged): standard error unless set; null silences them.
+                /// </summary>
+                public global::System.IO.TextWriter? Warnings
+                {
+                    get => _metaLearner.Warnings;
+                    set => _metaLearner.Warnings = value;
+                }
 
                 /// <summary>
                 /// Meta-trains for <paramref name="iterations"/> meta-batches of {{Int(outer.TaskBatch)}} tasks, reporting every step to

@@ -85,7 +85,7 @@ internal static class ModelEmitter
     {
         writer.WriteLine("""
             /// <summary>θ's named tensors at their offsets, named as PyTorch's state_dict names them.</summary>
-            public static global::System.Collections.Generic.IReadOnlyList<global::MetaSpec.Models.NamedTensor> Tensors { get; } = new global::MetaSpec.Models.NamedTensor[]
+            public static global::System.Collections.Generic.IReadOnlyList<global::MetaSpec.Layers.ParameterTensor> Tensors { get; } = new global::MetaSpec.Layers.ParameterTensor[]
             {
             """);
         writer.Indentation++;
@@ -130,20 +130,20 @@ internal static class ModelEmitter
         string input = Shape(placed.Input);
         return layer.Kind switch
         {
-            LayerKind.Dense => $"new global::MetaSpec.Layers.Dense<float>({Int(placed.Input.Channels)}, {Int(layer.Units)}, bias: {Bool(layer.Bias)})",
-            LayerKind.Conv2d => $"new global::MetaSpec.Layers.Conv2d<float>({input}, {Int(layer.Units)}, {Int(layer.KernelSize)}, stride: {Int(layer.Stride)}, padding: {Int(layer.Padding)})",
-            LayerKind.BatchNorm2d => $"new global::MetaSpec.Layers.BatchNorm2d<float>({input}, epsilon: {Double(layer.Epsilon)})",
-            LayerKind.MaxPool2d => $"new global::MetaSpec.Layers.MaxPool2d<float>({input}, {Int(layer.KernelSize)}, {Int(layer.Stride)})",
-            _ => $"new global::MetaSpec.Layers.Flatten<float>({input})",
+            LayerKind.Dense => $"new global::MetaSpec.Layers.DenseLayer<float>({Int(placed.Input.Channels)}, {Int(layer.Units)}, bias: {Bool(layer.Bias)})",
+            LayerKind.Conv2d => $"new global::MetaSpec.Layers.Conv2dLayer<float>({input}, {Int(layer.Units)}, {Int(layer.KernelSize)}, stride: {Int(layer.Stride)}, padding: {Int(layer.Padding)})",
+            LayerKind.BatchNorm2d => $"new global::MetaSpec.Layers.BatchNorm2dLayer<float>({input}, epsilon: {Double(layer.Epsilon)})",
+            LayerKind.MaxPool2d => $"new global::MetaSpec.Layers.MaxPool2dLayer<float>({input}, {Int(layer.KernelSize)}, {Int(layer.Stride)})",
+            _ => $"new global::MetaSpec.Layers.FlattenLayer<float>({input})",
         };
     }
 
     private static string? Activation(ActivationKind activation, SampleShape shape) => activation switch
     {
-        ActivationKind.ReLU => $"new global::MetaSpec.Layers.ReLU<float>({Shape(shape)})",
-        ActivationKind.LeakyReLU => $"new global::MetaSpec.Layers.LeakyReLU<float>({Shape(shape)})",
-        ActivationKind.Tanh => $"new global::MetaSpec.Layers.Tanh<float>({Shape(shape)})",
-        ActivationKind.Sigmoid => $"new global::MetaSpec.Layers.Sigmoid<float>({Shape(shape)})",
+        ActivationKind.ReLU => $"new global::MetaSpec.Layers.ReLULayer<float>({Shape(shape)})",
+        ActivationKind.LeakyReLU => $"new global::MetaSpec.Layers.LeakyReLULayer<float>({Shape(shape)})",
+        ActivationKind.Tanh => $"new global::MetaSpec.Layers.TanhLayer<float>({Shape(shape)})",
+        ActivationKind.Sigmoid => $"new global::MetaSpec.Layers.SigmoidLayer<float>({Shape(shape)})",
         _ => null,
     };
 

@@ -42,7 +42,7 @@ internal static class StubEmitter
         ("OutputSize", "public const int OutputSize = 0;"),
         ("ParameterCount", "public const int ParameterCount = 0;"),
         ("Layout", "public static class Layout { }"),
-        ("Tensors", "public static global::System.Collections.Generic.IReadOnlyList<global::MetaSpec.Models.NamedTensor> Tensors => throw SpecHasErrors();"),
+        ("Tensors", "public static global::System.Collections.Generic.IReadOnlyList<global::MetaSpec.Layers.ParameterTensor> Tensors => throw SpecHasErrors();"),
         ("CreateNetwork", "public static global::MetaSpec.Models.Sequential<float> CreateNetwork() => throw SpecHasErrors();"),
     ];
 
@@ -67,6 +67,7 @@ internal static class StubEmitter
         ("Parameters", "public global::System.ReadOnlySpan<float> Parameters => throw SpecHasErrors();"),
         ("Iterations", "public long Iterations => throw SpecHasErrors();"),
         ("Engine", "public global::MetaSpec.Meta.NetworkLearner<float> Engine => throw SpecHasErrors();"),
+        ("Warnings", "public global::System.IO.TextWriter? Warnings { get => throw SpecHasErrors(); set => throw SpecHasErrors(); }"),
         ("Train", "public void Train(global::MetaSpec.Tasks.ITaskDistribution<float> tasks, int iterations, global::System.Action<global::MetaSpec.Meta.MetaStep>? progress = null,\n    int? threads = null, global::System.Threading.CancellationToken cancellation = default) => throw SpecHasErrors();"),
         ("Adapt", "public global::MetaSpec.Meta.AdaptedNetwork<float> Adapt(global::System.ReadOnlySpan<float> supportInputs, global::System.ReadOnlySpan<float> supportTargets, int? steps = null) => throw SpecHasErrors();"),
         ("Evaluate", "public global::MetaSpec.Meta.EvaluationResult Evaluate(global::MetaSpec.Tasks.ITaskDistribution<float> tasks, int taskCount, int? steps = null, int seed = 0) => throw SpecHasErrors();"),

@@ -16,6 +16,6 @@ internal static class GeneratedMembers
     [
         "ParameterCount", "MetaParameterCount", "InnerSteps", "InnerStepSize", "Smoothness", "TaskBatch", "OuterLearningRate",
         "InnerLoop", "Hypergradient", "Loss", "AdaptedLayers", "CreateProblem", "CreateOptimizer", "CreateTrainerOptions",
-        "_metaLearner", "MetaParameters", "Parameters", "Iterations", "Engine", "Train", "Adapt", "Evaluate", "Save", "Load",
+        "_metaLearner", "MetaParameters", "Parameters", "Iterations", "Engine", "Warnings", "Train", "Adapt", "Evaluate", "Save", "Load",
     ];
 }

@@ -69,6 +69,14 @@ internal static class MethodCapabilities
     public static bool UsesHessianVectorProducts(HypergradientMethod method) =>
         method is HypergradientMethod.Unrolled or HypergradientMethod.Implicit;
 
+    /// <summary>
+    /// Whether the method may run on the head alone when only the network's last layers adapt (ANIL): true for the
+    /// methods that use nothing but the iterates, the query gradient and exact support Hessian-vector products, whose
+    /// body share the runtime's head loss completes.
+    /// </summary>
+    public static bool SupportsHeadSpecialization(HypergradientMethod method) =>
+        method is HypergradientMethod.Unrolled or HypergradientMethod.FirstOrder or HypergradientMethod.Reptile;
+
     /// <summary>Whether the method needs a proximal term λ &gt; 0 (it solves (∇²L_S + λI)w = ∇L_Q).</summary>
     public static bool NeedsProximal(HypergradientMethod method) => method == HypergradientMethod.Implicit;
 

@@ -1,3 +1,4 @@
+using MetaSpec.Layers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using MetaSpec.Models;
@@ -10,10 +11,10 @@ namespace MetaSpec.Geometry;
 /// </summary>
 public sealed class IdentityPreconditioner<T> : IPreconditioner<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly NamedTensor[] _blocks;
+    private readonly ParameterTensor[] _blocks;
 
     /// <summary>The identity on <paramref name="blocks"/> of θ (length <paramref name="length"/>).</summary>
-    public IdentityPreconditioner(int length, IReadOnlyList<NamedTensor> blocks)
+    public IdentityPreconditioner(int length, IReadOnlyList<ParameterTensor> blocks)
     {
         _blocks = GeometryBlocks.Validate(length, blocks);
         Length = length;
@@ -23,13 +24,13 @@ public sealed class IdentityPreconditioner<T> : IPreconditioner<T> where T : unm
     public int Length { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedTensor> Blocks => _blocks;
+    public IReadOnlyList<ParameterTensor> Blocks => _blocks;
 
     /// <inheritdoc/>
     public int ParameterCount => 0;
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedTensor> Tensors => [];
+    public IReadOnlyList<ParameterTensor> Tensors => [];
 
     /// <inheritdoc/>
     public int ScratchLength => 0;
@@ -68,22 +69,22 @@ public sealed class IdentityPreconditioner<T> : IPreconditioner<T> where T : unm
 /// </summary>
 public sealed class DiagonalPreconditioner<T> : IPreconditioner<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly NamedTensor[] _blocks, _tensors;
+    private readonly ParameterTensor[] _blocks, _tensors;
     private readonly T _initialValue;
 
     /// <summary>A diagonal on <paramref name="blocks"/> of θ (length <paramref name="length"/>), initialised to <paramref name="initialValue"/>.</summary>
-    public DiagonalPreconditioner(int length, IReadOnlyList<NamedTensor> blocks, double initialValue = 1)
+    public DiagonalPreconditioner(int length, IReadOnlyList<ParameterTensor> blocks, double initialValue = 1)
     {
         _blocks = GeometryBlocks.Validate(length, blocks);
         if (!(initialValue > 0) || !double.IsFinite(initialValue))
             throw new ArgumentOutOfRangeException(nameof(initialValue), initialValue, "The initial diagonal must be positive and finite.");
         Length = length;
         _initialValue = T.CreateTruncating(initialValue);
-        _tensors = new NamedTensor[_blocks.Length];
+        _tensors = new ParameterTensor[_blocks.Length];
         int offset = 0;
         for (int b = 0; b < _blocks.Length; b++)
         {
-            _tensors[b] = new NamedTensor($"geometry.{_blocks[b].Name}.scale", offset, _blocks[b].Dimensions);
+            _tensors[b] = new ParameterTensor($"geometry.{_blocks[b].Name}.scale", offset, _blocks[b].Dimensions);
             offset += _blocks[b].Length;
         }
         ParameterCount = offset;
@@ -93,13 +94,13 @@ public sealed class DiagonalPreconditioner<T> : IPreconditioner<T> where T : unm
     public int Length { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedTensor> Blocks => _blocks;
+    public IReadOnlyList<ParameterTensor> Blocks => _blocks;
 
     /// <inheritdoc/>
     public int ParameterCount { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedTensor> Tensors => _tensors;
+    public IReadOnlyList<ParameterTensor> Tensors => _tensors;
 
     /// <inheritdoc/>
     public int ScratchLength => 0;

@@ -1,3 +1,4 @@
+using MetaSpec.Layers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using MetaSpec.Models;
@@ -21,29 +22,29 @@ public sealed class FactoredPreconditioner<T> : IPreconditioner<T> where T : unm
 {
     private static readonly string[] FactorNames = ["output", "input", "spatial"];
 
-    private readonly NamedTensor[] _blocks, _tensors;
+    private readonly ParameterTensor[] _blocks, _tensors;
     private readonly Mode[][] _modes;          // per block, per factor
-    private readonly NamedTensor[][] _factors; // per block, per factor: its tensor in θ_P
+    private readonly ParameterTensor[][] _factors; // per block, per factor: its tensor in θ_P
     private readonly int _maxBlock, _maxFactors;
 
-    private FactoredPreconditioner(int length, IReadOnlyList<NamedTensor> blocks, bool kronecker)
+    private FactoredPreconditioner(int length, IReadOnlyList<ParameterTensor> blocks, bool kronecker)
     {
         _blocks = GeometryBlocks.Validate(length, blocks);
         Length = length;
         IsKronecker = kronecker;
         _modes = new Mode[_blocks.Length][];
-        _factors = new NamedTensor[_blocks.Length][];
-        var tensors = new List<NamedTensor>();
+        _factors = new ParameterTensor[_blocks.Length][];
+        var tensors = new List<ParameterTensor>();
         int offset = 0;
         for (int b = 0; b < _blocks.Length; b++)
         {
             var block = _blocks[b];
             _modes[b] = AxisGroups(block.Dimensions, kronecker);
-            _factors[b] = new NamedTensor[_modes[b].Length];
+            _factors[b] = new ParameterTensor[_modes[b].Length];
             for (int f = 0; f < _modes[b].Length; f++)
             {
                 int n = _modes[b][f].Size;
-                _factors[b][f] = new NamedTensor($"geometry.{block.Name}.{FactorNames[f]}", offset, [n, n]);
+                _factors[b][f] = new ParameterTensor($"geometry.{block.Name}.{FactorNames[f]}", offset, [n, n]);
                 tensors.Add(_factors[b][f]);
                 offset += n * n;
             }
@@ -55,10 +56,10 @@ public sealed class FactoredPreconditioner<T> : IPreconditioner<T> where T : unm
     }
 
     /// <summary>One learned matrix on the first axis of each tensor of <paramref name="blocks"/> (MT-net style).</summary>
-    public static FactoredPreconditioner<T> BlockDiagonal(int length, IReadOnlyList<NamedTensor> blocks) => new(length, blocks, kronecker: false);
+    public static FactoredPreconditioner<T> BlockDiagonal(int length, IReadOnlyList<ParameterTensor> blocks) => new(length, blocks, kronecker: false);
 
     /// <summary>A Kronecker product of one learned matrix per axis group of each tensor (Meta-Curvature style).</summary>
-    public static FactoredPreconditioner<T> Kronecker(int length, IReadOnlyList<NamedTensor> blocks) => new(length, blocks, kronecker: true);
+    public static FactoredPreconditioner<T> Kronecker(int length, IReadOnlyList<ParameterTensor> blocks) => new(length, blocks, kronecker: true);
 
     /// <summary>Whether every axis group has a factor (Kronecker) or only the output axis (block diagonal).</summary>
     public bool IsKronecker { get; }
@@ -67,13 +68,13 @@ public sealed class FactoredPreconditioner<T> : IPreconditioner<T> where T : unm
     public int Length { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedTensor> Blocks => _blocks;
+    public IReadOnlyList<ParameterTensor> Blocks => _blocks;
 
     /// <inheritdoc/>
     public int ParameterCount { get; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<NamedTensor> Tensors => _tensors;
+    public IReadOnlyList<ParameterTensor> Tensors => _tensors;
 
     /// <inheritdoc/>
     /// <remarks>Two tensor-sized buffers chain the factors; the θ_P gradient keeps one more partial product per extra factor.</remarks>

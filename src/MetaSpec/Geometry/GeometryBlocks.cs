@@ -1,3 +1,4 @@
+using MetaSpec.Layers;
 using System.Numerics;
 using MetaSpec.Models;
 
@@ -11,7 +12,7 @@ namespace MetaSpec.Geometry;
 public static class GeometryBlocks
 {
     /// <summary>The tensors of the named layers of <paramref name="network"/> (of every layer when none are named).</summary>
-    public static IReadOnlyList<NamedTensor> Of<T>(Sequential<T> network, params string[] adaptedLayers)
+    public static IReadOnlyList<ParameterTensor> Of<T>(Sequential<T> network, params string[] adaptedLayers)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -30,7 +31,7 @@ public static class GeometryBlocks
     /// Throws unless <paramref name="blocks"/> is a non-empty list of uniquely named tensors with positive dimensions,
     /// in increasing, non-overlapping order inside θ of length <paramref name="parameterCount"/>.
     /// </summary>
-    internal static NamedTensor[] Validate(int parameterCount, IReadOnlyList<NamedTensor> blocks)
+    internal static ParameterTensor[] Validate(int parameterCount, IReadOnlyList<ParameterTensor> blocks)
     {
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
@@ -54,7 +55,7 @@ public static class GeometryBlocks
     }
 
     /// <summary>Zeroes the entries of <paramref name="values"/> outside every block.</summary>
-    internal static void ClearOutside<T>(NamedTensor[] blocks, Span<T> values)
+    internal static void ClearOutside<T>(ParameterTensor[] blocks, Span<T> values)
     {
         int at = 0;
         foreach (var t in blocks)

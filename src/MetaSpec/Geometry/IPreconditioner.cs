@@ -1,3 +1,4 @@
+using MetaSpec.Layers;
 using System.Numerics;
 using MetaSpec.Models;
 
@@ -15,13 +16,13 @@ public interface IPreconditioner<T> where T : unmanaged, IFloatingPointIeee754<T
     int Length { get; }
 
     /// <summary>The parameter tensors P acts on, in θ order (offsets in θ).</summary>
-    IReadOnlyList<NamedTensor> Blocks { get; }
+    IReadOnlyList<ParameterTensor> Blocks { get; }
 
     /// <summary>Length of θ_P.</summary>
     int ParameterCount { get; }
 
     /// <summary>The tensors of θ_P with checkpoint names (<c>geometry.hidden1.weight.output</c>), offsets in θ_P.</summary>
-    IReadOnlyList<NamedTensor> Tensors { get; }
+    IReadOnlyList<ParameterTensor> Tensors { get; }
 
     /// <summary>Scratch values a call needs.</summary>
     int ScratchLength { get; }

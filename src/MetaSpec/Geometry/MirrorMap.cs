@@ -1,3 +1,4 @@
+using MetaSpec.Engine;
 using System.Numerics;
 using System.Numerics.Tensors;
 using MetaSpec.Layers;
@@ -35,7 +36,7 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>σ(a) = 2·sigmoid(a) lies in (0, <see cref="ScaleBound"/>): the diagonal blocks of J_g are below it.</summary>
     public const double ScaleBound = 2;
 
-    private readonly NamedTensor[] _blocks, _tensors, _buffers;
+    private readonly ParameterTensor[] _blocks, _tensors, _buffers;
     private readonly BlockLayout[] _layout;
     private readonly T[][] _projections; // Rⱼ for j < B − 1: [E, |Bⱼ|] row-major
     private readonly int _maxBlock;
@@ -47,7 +48,7 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// A map over <paramref name="blocks"/> of θ (length <paramref name="length"/>) with embeddings of width
     /// <paramref name="embedding"/> and decoders of hidden width <paramref name="hidden"/>.
     /// </summary>
-    public MirrorMap(int length, IReadOnlyList<NamedTensor> blocks, int embedding = DefaultEmbedding, int hidden = DefaultHidden,
+    public MirrorMap(int length, IReadOnlyList<ParameterTensor> blocks, int embedding = DefaultEmbedding, int hidden = DefaultHidden,
         ulong projectionSeed = DefaultProjectionSeed)
     {
         _blocks = GeometryBlocks.Validate(length, blocks);
@@ -57,14 +58,14 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
         Embedding = embedding;
         Hidden = hidden;
         int count = _blocks.Length, e = embedding, h = hidden, offset = 0;
-        var tensors = new List<NamedTensor>();
-        var buffers = new List<NamedTensor>();
+        var tensors = new List<ParameterTensor>();
+        var buffers = new List<ParameterTensor>();
         _layout = new BlockLayout[count];
         _projections = new T[Math.Max(0, count - 1)][];
         var random = new SeededRandom(projectionSeed);
         int Add(string name, params int[] dims)
         {
-            var t = new NamedTensor(name, offset, dims);
+            var t = new ParameterTensor(name, offset, dims);
             tensors.Add(t);
             offset += t.Length;
             return t.Offset;
@@ -83,7 +84,7 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 // The last block's embedding would feed no decoder: it has none.
                 layout = layout with { Encoder = Add($"{prefix}.encoder.weight", e, e), EncoderBias = Add($"{prefix}.encoder.bias", e) };
-                buffers.Add(new NamedTensor($"{prefix}.projection", 0, [e, n]));
+                buffers.Add(new ParameterTensor($"{prefix}.projection", 0, [e, n]));
                 _projections[i] = Rademacher(random, projectionSeed, i, e, n);
             }
             _layout[i] = layout;
@@ -108,7 +109,7 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int Length { get; }
 
     /// <summary>The parameter tensors the flow runs over, in θ order (offsets in θ).</summary>
-    public IReadOnlyList<NamedTensor> Blocks => _blocks;
+    public IReadOnlyList<ParameterTensor> Blocks => _blocks;
 
     /// <summary>Width E of each embedding.</summary>
     public int Embedding { get; }
@@ -128,10 +129,10 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <c>decoder.2.weight</c> [2|Bᵢ|, H], <c>decoder.2.bias</c> [2|Bᵢ|] (rows: a then μ), then, for all but the last
     /// block, <c>encoder.weight</c> [E, E] and <c>encoder.bias</c> [E].
     /// </summary>
-    public IReadOnlyList<NamedTensor> Tensors => _tensors;
+    public IReadOnlyList<ParameterTensor> Tensors => _tensors;
 
     /// <summary>The fixed (not learned) projections <c>mirror.{tensor}.projection</c> [E, |Bⱼ|], as PyTorch buffers; offsets are 0.</summary>
-    public IReadOnlyList<NamedTensor> Buffers => _buffers;
+    public IReadOnlyList<ParameterTensor> Buffers => _buffers;
 
     /// <summary>The fixed projection Rⱼ of block <paramref name="block"/> (every block but the last), row-major [E, |Bⱼ|].</summary>
     public ReadOnlySpan<T> Projection(int block) => _projections[block];

@@ -19,7 +19,8 @@ public sealed record SafeTensorsContent(IReadOnlyList<SafeTensor> Tensors, IRead
 /// N-byte JSON header mapping each tensor name to {dtype, shape, data_offsets} (offsets into the data
 /// buffer, half-open) plus an optional <c>__metadata__</c> map of strings, then the raw little-endian data.
 /// Writes are atomic: a temporary file in the same folder is renamed over the target only when complete,
-/// so a failed save never damages an existing checkpoint.
+/// so a failed save never damages an existing checkpoint; the folder is created when missing, and temporary files
+/// a killed save left behind are removed by the next save to the same path.
 /// </summary>
 public static class SafeTensors
 {
@@ -50,9 +51,12 @@ public static class SafeTensors
 
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string name = TemporaryStem(Path.GetFileName(full));
+        string temporary = Path.Combine(directory, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(directory);
+            RemoveAbandonedTemporaries(directory, name);
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 Span<byte> length = stackalloc byte[8];
@@ -65,10 +69,60 @@ public static class SafeTensors
             }
             File.Move(temporary, full, overwrite: true);
         }
-        catch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temporary); } catch (IOException) { } // best effort: the target was never touched
-            throw;
+            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { } // best effort: the target was never touched
+            // The system's message names the temporary file; the user knows only their path.
+            string message = $"Could not save '{path}': {e.Message} Any existing file at that path was left as it was.";
+            if (e is UnauthorizedAccessException) throw new UnauthorizedAccessException(message, e);
+            throw new IOException(message, e);
+        }
+    }
+
+    /// <summary>
+    /// The target's name as the temporary file carries it, shortened so that <c>.stem.pid.guid.tmp</c> stays within the
+    /// 255-byte limit of common file systems even when the target's own name nearly reaches it.
+    /// </summary>
+    private static string TemporaryStem(string fileName)
+    {
+        const int MaxStemBytes = 255 - 1 - 1 - 10 - 1 - 32 - 4;
+        if (Encoding.UTF8.GetByteCount(fileName) <= MaxStemBytes) return fileName;
+        int length = fileName.Length;
+        while (Encoding.UTF8.GetByteCount(fileName.AsSpan(0, length)) > MaxStemBytes) length--;
+        if (length > 0 && char.IsHighSurrogate(fileName[length - 1])) length--;
+        return fileName[..length];
+    }
+
+    /// <summary>
+    /// Deletes temporary files a killed save to the same path left behind (<c>.name.pid.guid.tmp</c> whose process is
+    /// gone); a save in progress in a live process, this one included, is left alone.
+    /// </summary>
+    private static void RemoveAbandonedTemporaries(string directory, string stem)
+    {
+        string prefix = "." + stem + ".";
+        foreach (string file in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+        {
+            string[] parts = Path.GetFileName(file)[prefix.Length..].Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || IsRunning(pid)) continue;
+            try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -5,7 +5,7 @@ using MetaSpec.Kernels;
 namespace MetaSpec.Layers;
 
 /// <summary>y = max(x, 0). The derivative at 0 is taken as 0, as PyTorch does.</summary>
-public sealed class ReLU<T>(Shape shape) : ElementwiseLayer<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ReLULayer<T>(Shape shape) : ElementwiseLayer<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Max(x, T.Zero, y);
@@ -19,12 +19,12 @@ public sealed class ReLU<T>(Shape shape) : ElementwiseLayer<T>(shape) where T : 
 }
 
 /// <summary>y = x for x &gt; 0, slope·x otherwise (PyTorch's default slope 0.01).</summary>
-public sealed class LeakyReLU<T> : ElementwiseLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class LeakyReLULayer<T> : ElementwiseLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T _slope;
 
     /// <summary>A leaky ReLU with the given negative slope.</summary>
-    public LeakyReLU(Shape shape, double negativeSlope = 0.01) : base(shape)
+    public LeakyReLULayer(Shape shape, double negativeSlope = 0.01) : base(shape)
     {
         if (!double.IsFinite(negativeSlope)) throw new ArgumentOutOfRangeException(nameof(negativeSlope), "The negative slope must be finite.");
         _slope = T.CreateTruncating(negativeSlope);
@@ -45,7 +45,7 @@ public sealed class LeakyReLU<T> : ElementwiseLayer<T> where T : unmanaged, IFlo
 }
 
 /// <summary>y = tanh(x); σ' = 1 − y², σ'' = −2y(1 − y²).</summary>
-public sealed class Tanh<T>(Shape shape) : ElementwiseLayer<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class TanhLayer<T>(Shape shape) : ElementwiseLayer<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Tanh(x, y);
@@ -60,7 +60,7 @@ public sealed class Tanh<T>(Shape shape) : ElementwiseLayer<T>(shape) where T : 
 }
 
 /// <summary>y = 1/(1 + e^(−x)); σ' = y(1 − y), σ'' = σ'(1 − 2y).</summary>
-public sealed class Sigmoid<T>(Shape shape) : ElementwiseLayer<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class SigmoidLayer<T>(Shape shape) : ElementwiseLayer<T>(shape) where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <inheritdoc/>
     protected override void Apply(ReadOnlySpan<T> x, Span<T> y) => TensorPrimitives.Sigmoid(x, y);

@@ -1,11 +1,12 @@
 namespace MetaSpec.Layers;
 
 /// <summary>
-/// One named tensor inside a layer's parameter segment, e.g. <c>weight</c> of shape [out, in].
-/// Names and shapes follow PyTorch's modules so checkpoints line up with theirs.
+/// One named tensor of a flat parameter buffer: <c>weight</c> of shape [out, in] inside a layer's segment, or
+/// <c>hidden1.weight</c> inside a network's θ. Names and shapes follow PyTorch's modules and state_dict, so
+/// checkpoints line up with theirs.
 /// </summary>
-/// <param name="Name">Name within the layer (<c>weight</c>, <c>bias</c>).</param>
-/// <param name="Offset">Offset within the layer's segment.</param>
+/// <param name="Name">The tensor's name: within a layer (<c>weight</c>, <c>bias</c>), or the layer name and that name joined by a dot.</param>
+/// <param name="Offset">First index in the buffer the tensor belongs to (the layer's segment, or θ).</param>
 /// <param name="Dimensions">Row-major dimensions.</param>
 public sealed record ParameterTensor(string Name, int Offset, int[] Dimensions)
 {
@@ -19,4 +20,7 @@ public sealed record ParameterTensor(string Name, int Offset, int[] Dimensions)
             return n;
         }
     }
+
+    /// <summary>One past the last index.</summary>
+    public int End => Offset + Length;
 }

@@ -2,38 +2,6 @@ using MetaSpec.Specification;
 
 namespace MetaSpec.Meta;
 
-/// <summary>How the meta-gradient flows through the inner loop.</summary>
-public enum HypergradientKind
-{
-    /// <summary>Exact: backpropagate through the N inner steps with Hessian-vector products (MAML, ANIL, Meta-SGD; ITD).</summary>
-    Unrolled,
-
-    /// <summary>Drop second-order terms: ∇L_Q(θ_N) (FOMAML).</summary>
-    FirstOrder,
-
-    /// <summary>Move towards the adapted parameters: θ − θ_N (Nichol et al. 2018).</summary>
-    Reptile,
-
-    /// <summary>Implicit differentiation at the adapted point (iMAML; AID for a re-solved head).</summary>
-    Implicit,
-
-    /// <summary>Unrolled, with Hessian-vector products replaced by central differences of gradients (HF-MAML).</summary>
-    HessianFree,
-
-    /// <summary>Jacobian of the inner solution estimated by evolution strategies (ESJ), Hessian-free.</summary>
-    EvolutionStrategies,
-}
-
-/// <summary>How the implicit method solves (∇²L_S + λI)w = ∇L_Q.</summary>
-public enum ImplicitSolver
-{
-    /// <summary>Conjugate gradient, <see cref="Hypergradient.Iterations"/> iterations.</summary>
-    ConjugateGradient,
-
-    /// <summary>Truncated Neumann series η Σᵢ (I − η(∇²L_S + λI))ⁱ, <see cref="Hypergradient.Iterations"/> terms.</summary>
-    Neumann,
-}
-
 /// <summary>The hypergradient method and its settings.</summary>
 public sealed record Hypergradient
 {
@@ -57,9 +25,6 @@ public sealed record Hypergradient
 
     /// <summary>EvolutionStrategies: smoothing radius β.</summary>
     public double Smoothing { get; init; } = SpecDefaults.Smoothing;
-
-    /// <summary>Whether the method multiplies by exact Hessians (and so needs the tangent buffers).</summary>
-    public bool UsesHessianVectorProducts => MethodCapabilities.UsesHessianVectorProducts((HypergradientMethod)Kind);
 
     /// <summary>Exact second-order MAML.</summary>
     public static Hypergradient Unrolled { get; } = new();

@@ -1,4 +1,5 @@
 using System.Numerics;
+using MetaSpec.Layers;
 
 namespace MetaSpec.Meta;
 
@@ -7,10 +8,17 @@ namespace MetaSpec.Meta;
 /// (a task's support or query samples). It describes the function; the arithmetic happens in an
 /// <see cref="IObjectiveEvaluator{T}"/> that owns one thread's buffers.
 /// </summary>
+/// <remarks>
+/// A network's loss is built by <see cref="MetaProblem{T}"/> from the network and the loss; implement this
+/// interface for other functions (e.g. the quadratic tasks of <c>MetaSpec.Theory</c>).
+/// </remarks>
 public interface IObjective<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Length of θ.</summary>
     int ParameterCount { get; }
+
+    /// <summary>The named tensors θ is made of, covering it in order (checkpoints store them by these names).</summary>
+    IReadOnlyList<ParameterTensor> Tensors { get; }
 
     /// <summary>Values per input sample.</summary>
     int InputSize { get; }
@@ -26,6 +34,12 @@ public interface IObjective<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first sample the objective cannot use.</summary>
     void Validate(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, string set);
+
+    /// <summary>
+    /// One thread's accuracy evaluator for batches of up to <paramref name="maxBatch"/> samples when the model
+    /// classifies (its outputs are class scores, its targets class indices); null otherwise.
+    /// </summary>
+    IAccuracyEvaluator<T>? CreateAccuracyEvaluator(int maxBatch) => null;
 }
 
 /// <summary>One thread's evaluator of an <see cref="IObjective{T}"/>: allocation-free, not thread-safe.</summary>
@@ -41,4 +55,11 @@ public interface IObjectiveEvaluator<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>L(θ), writing ∇L(θ) and the exact ∇²L(θ)·v.</summary>
     T HessianVectorProduct(ReadOnlySpan<T> parameters, ReadOnlySpan<T> direction, ReadOnlySpan<T> inputs,
         ReadOnlySpan<T> targets, Span<T> gradient, Span<T> product);
+}
+
+/// <summary>Fraction of samples whose highest-scoring class is the label.</summary>
+public interface IAccuracyEvaluator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Accuracy in [0, 1] of the model with <paramref name="parameters"/> on the samples.</summary>
+    T Accuracy(ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, ReadOnlySpan<T> labels);
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using MetaSpec.Engine;
 using MetaSpec.Tasks;
 
 namespace MetaSpec.Meta;
@@ -27,7 +28,11 @@ public readonly record struct Estimate(double Mean, double HalfWidth95, int Coun
 /// <summary>Query loss (and accuracy, for classifiers) after 0 … N inner steps, over many held-out tasks.</summary>
 /// <param name="Loss">Loss[j]: after j steps.</param>
 /// <param name="Accuracy">Accuracy[j]: after j steps; empty unless the objective is a classifier.</param>
-public sealed record EvaluationResult(Estimate[] Loss, Estimate[] Accuracy);
+public sealed record EvaluationResult(Estimate[] Loss, Estimate[] Accuracy)
+{
+    /// <summary>Tasks whose query loss after some step was not finite (their adaptation diverged); they are in the means.</summary>
+    public int DivergedTasks { get; init; }
+}
 
 /// <summary>Adapts meta-parameters to held-out tasks and measures how well they do.</summary>
 public static class MetaEvaluator
@@ -43,39 +48,38 @@ public static class MetaEvaluator
         ArgumentNullException.ThrowIfNull(tasks);
         if (taskCount < 1) throw new ArgumentOutOfRangeException(nameof(taskCount), taskCount, "Evaluation needs at least one task.");
         int n = steps ?? problem.Inner.Steps;
-        // Evaluation only adapts: any method will do, and first order needs no extra buffers; but learned step
-        // sizes (Meta-SGD) are only valid with the problem's own method, so keep it then.
-        var method = problem.Inner.LearnStepSizes ? problem.Method : Hypergradient.FirstOrder;
-        var adapting = new MetaProblem<T>(problem.Objective, problem.Inner with { Steps = Math.Max(n, 1) }, method,
-            Array.ConvertAll(problem.Mask, m => m != T.Zero));
-        var worker = adapting.CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
-        var scorer = problem.Objective is IClassifierObjective<T> { IsClassifier: true } classifier ? classifier : null;
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(steps), n, "The number of adaptation steps to evaluate cannot be negative.");
+        var worker = problem.Adapting(n, problem.Inner.ResampleSupport).CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
+        var accuracyEvaluator = problem.Objective.CreateAccuracyEvaluator(tasks.QueryCount);
         var task = tasks.CreateTaskData();
         var sampler = new SeededRandom((ulong)seed);
         var losses = new double[n + 1][];
-        var accuracies = new double[scorer is null ? 0 : n + 1][];
+        var accuracies = new double[accuracyEvaluator is null ? 0 : n + 1][];
         for (int j = 0; j <= n; j++)
         {
             losses[j] = new double[taskCount];
-            if (scorer is not null) accuracies[j] = new double[taskCount];
+            if (accuracyEvaluator is not null) accuracies[j] = new double[taskCount];
         }
-        var accuracyEvaluator = scorer?.CreateAccuracyEvaluator(tasks.QueryCount);
+        int diverged = 0;
         for (int t = 0; t < taskCount; t++)
         {
             tasks.Sample(sampler, task);
             worker.Validate(task);
             worker.Random.Reseed((ulong)seed, 0, (ulong)t + 1);
             worker.Adapt(metaParameters, task);
+            bool finite = true;
             for (int j = 0; j <= n; j++)
             {
                 // With zero steps the "adapted" model is the (possibly head-reset) starting point θ₀.
-                losses[j][t] = double.CreateTruncating(worker.QueryLoss(j, task));
+                losses[j][t] = double.CreateTruncating(worker.QueryLoss(j));
+                finite &= double.IsFinite(losses[j][t]);
                 if (accuracyEvaluator is not null)
                     accuracies[j][t] = double.CreateTruncating(accuracyEvaluator.Accuracy(worker.Iterate(j), task.QueryInputs, task.QueryTargets));
             }
+            if (!finite) diverged++;
         }
         return new EvaluationResult(
             Array.ConvertAll(losses, l => Estimate.Of(l)),
-            Array.ConvertAll(accuracies, a => Estimate.Of(a)));
+            Array.ConvertAll(accuracies, a => Estimate.Of(a))) { DivergedTasks = diverged };
     }
 }

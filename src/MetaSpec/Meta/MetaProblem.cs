@@ -1,35 +1,73 @@
 using System.Numerics;
+using MetaSpec.Engine;
+using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Models;
+using MetaSpec.Specification;
 using MetaSpec.Tasks;
 
 namespace MetaSpec.Meta;
 
 /// <summary>
-/// A complete meta-learning problem: the objective (model and loss), the inner loop, which parameters
-/// it adapts, and the hypergradient method. The meta-parameters are θ, followed by one step size per
-/// parameter when <see cref="InnerLoop.LearnStepSizes"/> is set (Meta-SGD).
+/// A complete meta-learning problem: the model and its loss, the inner loop, which parameters it adapts, and the
+/// hypergradient method. The meta-parameters are θ, followed by the inner step's own meta-parameters when it has
+/// any (one step size per parameter when <see cref="InnerLoop.LearnStepSizes"/> is set: Meta-SGD).
 /// </summary>
+/// <remarks>
+/// Usually a network problem (<see cref="ForNetwork"/>), where <see cref="Network"/> and <see cref="Loss"/> are set;
+/// any other twice-differentiable <see cref="IObjective{T}"/> works for training and evaluation too. Derive variants
+/// with <see cref="With"/> rather than rebuilding: they share the model and the adapted subset.
+/// </remarks>
 public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>A problem whose inner loop adapts the parameters where <paramref name="adapted"/> is true (all when null).</summary>
+    private readonly T[] _mask;
+
+    /// <summary>A network problem adapting the parameters where <paramref name="adapted"/> is true (all when null).</summary>
+    public MetaProblem(Sequential<T> network, ILoss<T> loss, InnerLoop inner, Hypergradient method, bool[]? adapted = null)
+        : this(new NetworkObjective<T>(network, loss), network, loss, inner, method, MaskOf(network?.ParameterCount ?? 0, adapted), specializeHeadOnly: true)
+    {
+    }
+
+    /// <summary>A problem on a model of any kind, adapting the parameters where <paramref name="adapted"/> is true (all when null).</summary>
     public MetaProblem(IObjective<T> objective, InnerLoop inner, Hypergradient method, bool[]? adapted = null)
+        : this(objective, null, null, inner, method, MaskOf(objective?.ParameterCount ?? 0, adapted), specializeHeadOnly: true)
+    {
+    }
+
+    private MetaProblem(IObjective<T> objective, Sequential<T>? network, ILoss<T>? loss, InnerLoop inner, Hypergradient method, T[] mask,
+        bool specializeHeadOnly)
     {
         ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(method);
         method.Validate(inner);
+        int count = 0;
+        foreach (T m in mask) if (m != T.Zero) count++;
+        if (count == 0) throw new ArgumentException("The adapted subset is empty: the inner loop would change nothing.", "adapted");
+        if (inner.ResetAdaptedToZero && count == mask.Length)
+            throw new ArgumentException(
+                "ResetAdaptedToZero re-solves the adapted subset from zero for every task, but every parameter adapts, so nothing would be " +
+                "meta-learned. Adapt only the head ([Adapt] on its layer) or turn ResetAdaptedToZero off.", nameof(inner));
         Objective = objective;
+        Network = network;
+        Loss = loss;
         Inner = inner;
         Method = method;
-        int p = objective.ParameterCount;
-        if (adapted is not null && adapted.Length != p)
-            throw new ArgumentException($"The adapted mask has {adapted.Length} entries but the model has {p} parameters.", nameof(adapted));
-        Mask = new T[p];
-        int count = 0;
-        for (int i = 0; i < p; i++)
-            if (adapted is null || adapted[i]) { Mask[i] = T.One; count++; }
-        if (count == 0) throw new ArgumentException("The adapted subset is empty: the inner loop would change nothing.", nameof(adapted));
+        _mask = mask;
         AdaptedCount = count;
+        SpecializeHeadOnly = specializeHeadOnly;
+        Geometry = new DiagonalGeometry<T>(objective.ParameterCount, inner.StepSize, inner.LearnStepSizes);
+        MetaTensors = [.. objective.Tensors, .. Geometry.Tensors(objective.Tensors, objective.ParameterCount)];
+    }
+
+    private static T[] MaskOf(int parameterCount, bool[]? adapted)
+    {
+        if (adapted is not null && adapted.Length != parameterCount)
+            throw new ArgumentException($"The adapted mask has {adapted.Length} entries but the model has {parameterCount} parameters.", nameof(adapted));
+        var mask = new T[parameterCount];
+        for (int i = 0; i < parameterCount; i++)
+            if (adapted is null || adapted[i]) mask[i] = T.One;
+        return mask;
     }
 
     /// <summary>A network problem adapting the named layers (all layers when none are named: MAML).</summary>
@@ -47,11 +85,24 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
                 mask.AsSpan(segment.Offset, segment.Length).Fill(true);
             }
         }
-        return new MetaProblem<T>(new NetworkObjective<T>(network, loss), inner, method, mask);
+        return new MetaProblem<T>(network, loss, inner, method, mask);
     }
 
-    /// <summary>The task loss.</summary>
+    /// <summary>
+    /// This problem with another inner loop, method or specialisation setting (the model and the adapted subset are
+    /// shared), validated like a new one.
+    /// </summary>
+    public MetaProblem<T> With(InnerLoop? inner = null, Hypergradient? method = null, bool? specializeHeadOnly = null) =>
+        new(Objective, Network, Loss, inner ?? Inner, method ?? Method, _mask, specializeHeadOnly ?? SpecializeHeadOnly);
+
+    /// <summary>The task loss as a function of θ.</summary>
     public IObjective<T> Objective { get; }
+
+    /// <summary>The network, for a network problem; null for other objectives.</summary>
+    public Sequential<T>? Network { get; }
+
+    /// <summary>The loss on the network's outputs, for a network problem; null for other objectives.</summary>
+    public ILoss<T>? Loss { get; }
 
     /// <summary>The inner loop.</summary>
     public InnerLoop Inner { get; }
@@ -60,7 +111,7 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Hypergradient Method { get; }
 
     /// <summary>1 where the inner loop adapts a parameter, 0 elsewhere.</summary>
-    public T[] Mask { get; }
+    public ReadOnlySpan<T> Mask => _mask;
 
     /// <summary>Number of adapted parameters.</summary>
     public int AdaptedCount { get; }
@@ -68,40 +119,54 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Length of θ.</summary>
     public int ParameterCount => Objective.ParameterCount;
 
+    /// <summary>Length of the meta-parameter vector: θ, then the inner step's meta-parameters (Meta-SGD's step sizes).</summary>
+    public int MetaParameterCount => ParameterCount + Geometry.MetaParameterCount;
+
+    /// <summary>The named tensors of the meta-parameters, in order: θ's, then the step's (<c>step_size.hidden1.weight</c>, …).</summary>
+    public IReadOnlyList<ParameterTensor> MetaTensors { get; }
+
     /// <summary>
     /// Run head-only adaptation (ANIL, a re-solved head) on body features computed once per task, when the
-    /// adapted subset is the network's last layers and the method is Unrolled, FirstOrder or Reptile.
-    /// The meta-gradient is the same; turn it off only to compare.
+    /// adapted subset is the network's last layers and the method allows it (Unrolled, FirstOrder, Reptile).
+    /// The meta-gradient is the same; turn it off (<see cref="With"/>) only to compare.
     /// </summary>
-    public bool SpecializeHeadOnly { get; init; } = true;
+    public bool SpecializeHeadOnly { get; }
+
+    /// <summary>The inner step's geometry P: α⊙M, fixed or learned (Meta-SGD).</summary>
+    internal InnerGeometry<T> Geometry { get; }
 
     /// <summary>The first layer of the adapted head when the specialisation applies; null otherwise.</summary>
     internal int? HeadStartLayer()
     {
-        if (!SpecializeHeadOnly || Inner.ResampleSupport || Objective is not NetworkObjective<T> network) return null;
-        if (Method.Kind is not (HypergradientKind.Unrolled or HypergradientKind.FirstOrder or HypergradientKind.Reptile)) return null;
-        int start = Array.IndexOf(Mask, T.One);
-        if (start <= 0 || Array.IndexOf(Mask, T.Zero, start) >= 0) return null; // not a proper suffix
-        var segments = network.Network.Segments;
+        if (!SpecializeHeadOnly || Inner.ResampleSupport || Network is null) return null;
+        if (!MethodCapabilities.SupportsHeadSpecialization((HypergradientMethod)Method.Kind)) return null;
+        int start = Array.IndexOf(_mask, T.One);
+        if (start <= 0 || Array.IndexOf(_mask, T.Zero, start) >= 0) return null; // not a proper suffix
+        var segments = Network.Segments;
         for (int l = 0; l < segments.Count; l++)
             if (segments[l].Length > 0 && segments[l].Offset >= start)
                 return segments[l].Offset == start ? l : null;
         return null;
     }
 
-    /// <summary>Length of the meta-parameter vector: θ, plus the learned step sizes for Meta-SGD.</summary>
-    public int MetaParameterCount => Inner.LearnStepSizes ? 2 * ParameterCount : ParameterCount;
-
-    /// <summary>Meta-parameters starting from <paramref name="parameters"/> (and α everywhere for Meta-SGD).</summary>
+    /// <summary>Meta-parameters starting from <paramref name="parameters"/> (and the step's initial meta-parameters: α everywhere for Meta-SGD).</summary>
     public T[] CreateMetaParameters(ReadOnlySpan<T> parameters)
     {
         if (parameters.Length != ParameterCount)
             throw new ArgumentException($"Expected {ParameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var meta = new T[MetaParameterCount];
         parameters.CopyTo(meta);
-        if (Inner.LearnStepSizes) meta.AsSpan(ParameterCount).Fill(T.CreateTruncating(Inner.StepSize));
+        Geometry.Initialize(meta.AsSpan(ParameterCount));
         return meta;
     }
+
+    /// <summary>
+    /// The problem that adapts with <paramref name="steps"/> inner steps (at least one is run) and measures nothing else:
+    /// first order, which needs no second-order buffers, unless the step sizes are learned (valid only with the problem's
+    /// own method). For evaluation and <see cref="NetworkLearner{T}.Adapt"/>.
+    /// </summary>
+    internal MetaProblem<T> Adapting(int steps, bool resampleSupport) =>
+        With(Inner with { Steps = Math.Max(steps, 1), ResampleSupport = resampleSupport }, Inner.LearnStepSizes ? Method : Hypergradient.FirstOrder);
 
     /// <summary>One thread's worker for tasks with up to the given number of support and query samples.</summary>
     public TaskWorker<T> CreateWorker(int maxSupport, int maxQuery, ITaskDistribution<T>? resampler = null) =>

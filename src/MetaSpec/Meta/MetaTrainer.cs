@@ -1,6 +1,7 @@
 using MetaSpec.Specification;
 using System.Numerics;
 using System.Numerics.Tensors;
+using MetaSpec.Engine;
 using MetaSpec.Optimizers;
 using MetaSpec.Tasks;
 
@@ -18,6 +19,13 @@ public sealed record TrainerOptions
     /// <summary>Seed of task sampling and of every task's own random stream.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// The global index of the trainer's first meta-iteration. Every task is drawn from a stream keyed by (seed, iteration,
+    /// task), so a trainer that starts at k draws the tasks an uninterrupted run draws from its iteration k on: training
+    /// in several calls, or resumed from a checkpoint, equals one run.
+    /// </summary>
+    public long FirstIteration { get; init; }
+
     /// <summary>Clip the meta-gradient to this global norm (PyTorch's clip_grad_norm_); 0 for no clipping.</summary>
     public double ClipGradientNorm { get; init; }
 
@@ -33,7 +41,13 @@ public sealed record TrainerOptions
     /// <summary>c of the step-size bound α·N·L ≤ c (the analyzers read it from .editorconfig's metaspec.step_size_constant).</summary>
     public double StepSizeConstant { get; init; } = SpecDefaults.StepSizeConstant;
 
-    /// <summary>The training log: the smoothness line (and its warning when α·N·L &gt; c) goes here; null for none.</summary>
+    /// <summary>
+    /// Where warnings go: standard error unless set; null (or <see cref="TextWriter.Null"/>) silences them. Today: the
+    /// smoothness line when L was estimated (the figure the step-size check rests on) or when α·N·L exceeds c.
+    /// </summary>
+    public TextWriter? Warnings { get; init; } = Console.Error;
+
+    /// <summary>The training log, none unless set: every smoothness line, including a declared L within the bound. A line is written once when the log is also <see cref="Warnings"/>.</summary>
     public TextWriter? Log { get; init; }
 }
 
@@ -58,7 +72,11 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     private readonly T[][] _taskGradients;
     private readonly T[] _taskLosses;
     private readonly double[] _taskSmoothness;
-    private bool _estimating;
+    private bool _estimating, _smoothnessChecked;
+
+    // A task's data is drawn from the key (seed, iteration + 1, task + 1, SamplingStream); its own randomness during
+    // adaptation (resampling, ES directions) from the same keys without the stream; the smoothness estimate from iteration key 0.
+    private const ulong SamplingStream = 1;
     private readonly T[] _gradient;
     private readonly TaskWorker<T>[] _workers;
     private readonly SeededRandom _sampler;
@@ -76,6 +94,7 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
             throw new ArgumentException($"Expected {problem.MetaParameterCount} meta-parameters, got {metaParameters.Length}.", nameof(metaParameters));
         if (options.TaskBatch < 1) throw new ArgumentOutOfRangeException(nameof(options), options.TaskBatch, "The task batch must hold at least one task.");
         if (options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "At least one thread is needed.");
+        if (options.FirstIteration < 0) throw new ArgumentOutOfRangeException(nameof(options), options.FirstIteration, "The first iteration cannot be negative.");
         if (!(options.ClipGradientNorm >= 0) || double.IsInfinity(options.ClipGradientNorm))
             throw new ArgumentOutOfRangeException(nameof(options), options.ClipGradientNorm, "The clipping norm must be non-negative and finite.");
         if (!(options.Smoothness >= 0) || double.IsInfinity(options.Smoothness))
@@ -107,13 +126,14 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
         _workers = new TaskWorker<T>[threads];
         for (int w = 0; w < threads; w++) _workers[w] = problem.CreateWorker(tasks.SupportCount, tasks.QueryCount, tasks);
         _sampler = new SeededRandom((ulong)options.Seed);
+        Iteration = options.FirstIteration;
         _runner = new ParallelRunner(threads, RunWorker);
     }
 
     /// <summary>The meta-parameters being trained (θ, then the step sizes for Meta-SGD).</summary>
     public T[] MetaParameters { get; }
 
-    /// <summary>Meta-iterations completed.</summary>
+    /// <summary>The global index of the next meta-iteration: <see cref="TrainerOptions.FirstIteration"/> plus the iterations completed.</summary>
     public long Iteration { get; private set; }
 
     /// <summary>
@@ -125,11 +145,27 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     /// <summary>Raised once, when <see cref="Smoothness"/> is set.</summary>
     public event Action<SmoothnessReport>? SmoothnessReported;
 
+    /// <summary>
+    /// Draws task <paramref name="task"/> of meta-iteration <paramref name="iteration"/> of the stream of <paramref name="seed"/>
+    /// into <paramref name="data"/>: a pure function of the three, so training in several calls, resumed from a checkpoint
+    /// or on another backend sees the same tasks.
+    /// </summary>
+    public static void DrawTask(ITaskDistribution<T> tasks, SeededRandom random, int seed, long iteration, int task, TaskData<T> data)
+    {
+        ArgumentNullException.ThrowIfNull(tasks);
+        ArgumentNullException.ThrowIfNull(random);
+        random.Reseed((ulong)seed, (ulong)iteration + 1, (ulong)task + 1, SamplingStream);
+        tasks.Sample(random, data);
+    }
+
     /// <summary>One meta-iteration. On a non-finite loss or gradient, throws <see cref="MetaTrainingException"/> and leaves the meta-parameters as they were.</summary>
     public MetaStep Step()
     {
-        for (int t = 0; t < _batch.Length; t++) _tasks.Sample(_sampler, _batch[t]);
-        if (Iteration == 0 && Smoothness is null) CheckSmoothness();
+        for (int t = 0; t < _batch.Length; t++)
+        {
+            DrawTask(_tasks, _sampler, _options.Seed, Iteration, t, _batch[t]);
+        }
+        if (!_smoothnessChecked) CheckSmoothness();
         RunTasks();
 
         _gradient.AsSpan().Clear();
@@ -182,13 +218,15 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     }
 
     /// <summary>
-    /// Once, on the first meta-batch before its step: take the declared L or estimate it (the largest estimate over
-    /// the batch's tasks: L bounds every task), then report it and log it with the α·N·L ≤ c verdict. The estimate
+    /// Once, on the trainer's first meta-batch before its step: take the declared L or estimate it (the largest estimate over
+    /// the batch's tasks: L bounds every task), then report it with the α·N·L ≤ c verdict: to the warnings when estimated
+    /// or beyond the bound, and to the log. The estimate
     /// draws from its own random keys (iteration key 0, which training never uses) and the workers' scratch, so
     /// the run's parameters are the same with or without it.
     /// </summary>
     private void CheckSmoothness()
     {
+        _smoothnessChecked = true;
         double smoothness = _options.Smoothness;
         bool estimated = smoothness == 0;
         if (estimated)
@@ -208,7 +246,10 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
         }
         var inner = _problem.Inner;
         Smoothness = new SmoothnessReport(smoothness, estimated, inner.StepSize, inner.Steps, _options.StepSizeConstant);
-        _options.Log?.WriteLine(Smoothness.ToString());
+        string line = Smoothness.ToString();
+        bool warning = Smoothness.Estimated || Smoothness.ExceedsBound;
+        if (warning) _options.Warnings?.WriteLine(line);
+        if (_options.Log is { } log && !(warning && ReferenceEquals(log, _options.Warnings))) log.WriteLine(line);
         SmoothnessReported?.Invoke(Smoothness);
     }
 

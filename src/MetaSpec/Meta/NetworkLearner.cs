@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Numerics;
+using System.Numerics.Tensors;
+using MetaSpec.Engine;
 using MetaSpec.IO;
+using MetaSpec.Layers;
 using MetaSpec.Models;
 using MetaSpec.Optimizers;
 using MetaSpec.Tasks;
@@ -10,44 +13,45 @@ namespace MetaSpec.Meta;
 /// <summary>
 /// The state of a meta-learner over a network: its problem, meta-parameters and optimiser, with the
 /// user-facing operations (train, adapt, evaluate, save, load). Generated learners delegate to it, so the
-/// behaviour is written and tested once, here; it can also be built by hand.
+/// behaviour is written and tested once, here; it can also be built by hand. Not thread-safe.
 /// </summary>
 public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly TrainerOptions _options;
+    private TaskWorker<T>? _adaptWorker;   // reused by Adapt; rebuilt for another step count or a larger support set
+    private int _adaptSteps = -1, _adaptCapacity;
 
     /// <summary>
-    /// A learner whose θ is the network's PyTorch-style initialisation from <paramref name="seed"/> (and α
-    /// everywhere for Meta-SGD). <paramref name="options"/> gives the task batch and clipping; its seed and
-    /// thread count are set per <see cref="Train"/> call.
+    /// A learner on <paramref name="problem"/>'s network whose θ is PyTorch's default initialisation from
+    /// <paramref name="seed"/> (and the inner step's initial meta-parameters: α everywhere for Meta-SGD).
+    /// <paramref name="options"/> gives the task batch, clipping and smoothness settings; the seed, thread count and first
+    /// iteration are set per <see cref="Train"/> call.
     /// </summary>
-    public NetworkLearner(Sequential<T> network, MetaProblem<T> problem, IOptimizer<T> optimizer, TrainerOptions options, int seed)
+    public NetworkLearner(MetaProblem<T> problem, IOptimizer<T> optimizer, TrainerOptions options, int seed)
     {
-        ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(options);
-        if (problem.Objective is not NetworkObjective<T> objective || objective.Network != network)
-            throw new ArgumentException("The problem's objective must be the loss of this network.", nameof(problem));
-        Network = network;
+        Network = problem.Network ?? throw new ArgumentException("A network learner needs a network problem (built from a Sequential network and a loss).", nameof(problem));
         Problem = problem;
         Optimizer = optimizer;
         Seed = seed;
         _options = options;
-        MetaParameters = problem.CreateMetaParameters(network.CreateParameters(seed));
+        Warnings = options.Warnings;
+        MetaParameters = problem.CreateMetaParameters(Network.CreateParameters(seed));
     }
 
     /// <summary>The network.</summary>
     public Sequential<T> Network { get; }
 
-    /// <summary>The meta-learning problem (loss, inner loop, adapted subset, hypergradient method).</summary>
+    /// <summary>The meta-learning problem (network and loss, inner loop, adapted subset, hypergradient method).</summary>
     public MetaProblem<T> Problem { get; }
 
-    /// <summary>The outer optimiser; its state carries over from one <see cref="Train"/> call to the next.</summary>
+    /// <summary>The outer optimiser; its state carries over from one <see cref="Train"/> call to the next, and into checkpoints.</summary>
     public IOptimizer<T> Optimizer { get; }
 
-    /// <summary>The seed of the initialisation and of the first training run's task stream.</summary>
-    public int Seed { get; }
+    /// <summary>The seed of the initialisation and of the task stream (restored by <see cref="Load"/>).</summary>
+    public int Seed { get; private set; }
 
     /// <summary>The meta-parameters, live: θ, then Meta-SGD's step sizes.</summary>
     public T[] MetaParameters { get; }
@@ -55,7 +59,7 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>θ, the meta-learned initialisation.</summary>
     public ReadOnlySpan<T> Parameters => MetaParameters.AsSpan(0, Network.ParameterCount);
 
-    /// <summary>Meta-iterations completed over every <see cref="Train"/> call.</summary>
+    /// <summary>Meta-iterations completed over every <see cref="Train"/> call (restored by <see cref="Load"/>).</summary>
     public long Iterations { get; private set; }
 
     /// <summary>
@@ -64,15 +68,20 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     /// </summary>
     public SmoothnessReport? Smoothness { get; private set; }
 
-    /// <summary>The training log (the smoothness line and its warning); the options' log when null.</summary>
+    /// <summary>
+    /// Where warnings go (the estimated smoothness L and the α·N·L ≤ c check, evaluation tasks whose adaptation
+    /// diverged): standard error unless set (from <see cref="TrainerOptions.Warnings"/>); null silences them.
+    /// </summary>
+    public TextWriter? Warnings { get; set; }
+
+    /// <summary>The training log (every smoothness line, including a declared L within the bound); none unless set, or the options' log.</summary>
     public TextWriter? Log { get; set; }
 
     /// <summary>
-    /// Runs <paramref name="iterations"/> meta-iterations on <paramref name="tasks"/> with <see cref="MetaTrainer{T}"/>.
-    /// The first call draws tasks from <see cref="Seed"/>, so it equals a hand-built trainer with that seed; a later
-    /// call continues the optimiser but draws from a seed mixed with <see cref="Iterations"/> (not the same stream as
-    /// one longer call). On a non-finite loss it throws <see cref="MetaTrainingException"/> with the parameters of the
-    /// last good iteration kept.
+    /// Runs <paramref name="iterations"/> meta-iterations on <paramref name="tasks"/> with <see cref="MetaTrainer{T}"/>,
+    /// continuing from <see cref="Iterations"/>: every task is drawn from a stream keyed by (seed, global iteration, task),
+    /// so <c>Train(a); Train(b)</c> equals <c>Train(a + b)</c>, and so does training resumed from a checkpoint. On a
+    /// non-finite loss it throws <see cref="MetaTrainingException"/> with the parameters of the last good iteration kept.
     /// </summary>
     public void Train(ITaskDistribution<T> tasks, int iterations, Action<MetaStep>? progress = null, int? threads = null,
         CancellationToken cancellation = default)
@@ -81,8 +90,10 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         ArgumentOutOfRangeException.ThrowIfNegative(iterations);
         if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "At least one thread is needed.");
         if (iterations == 0) return;
-        int seed = Iterations == 0 ? Seed : unchecked((int)((uint)Seed ^ (uint)(Iterations * 2654435761L)));
-        var options = _options with { Seed = seed, Threads = threads ?? Environment.ProcessorCount, Log = Log ?? _options.Log };
+        var options = _options with
+        {
+            Seed = Seed, FirstIteration = Iterations, Threads = threads ?? Environment.ProcessorCount, Log = Log ?? _options.Log, Warnings = Warnings,
+        };
         // L is a property of the task family: estimated once, on the first call.
         if (Smoothness is not null) options = options with { Smoothness = 0, SmoothnessIterations = 0 };
         using var trainer = new MetaTrainer<T>(Problem, tasks, Optimizer, MetaParameters, options);
@@ -91,8 +102,8 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         {
             cancellation.ThrowIfCancellationRequested();
             var step = trainer.Step();
-            progress?.Invoke(step with { Iteration = Iterations });
             Iterations++;
+            progress?.Invoke(step);
         }
     }
 
@@ -100,40 +111,124 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     /// Adapts the meta-parameters to one task's support set (<paramref name="steps"/> inner steps; the declared N
     /// when null) and returns the adapted network. The support data is used as given: no resampling.
     /// With 0 steps the result is the starting point of adaptation (θ, its head zeroed for a re-solved head).
+    /// Throws <see cref="AdaptationException"/>, naming the step and the loss, when the inner loop diverges.
     /// </summary>
     public AdaptedNetwork<T> Adapt(ReadOnlySpan<T> supportInputs, ReadOnlySpan<T> supportTargets, int? steps = null)
     {
-        var objective = Problem.Objective;
-        objective.Validate(supportInputs, supportTargets, "support");
+        Problem.Objective.Validate(supportInputs, supportTargets, "support");
         int n = steps ?? Problem.Inner.Steps;
         if (n < 0) throw new ArgumentOutOfRangeException(nameof(steps), n, "The number of adaptation steps cannot be negative.");
-        int count = supportInputs.Length / objective.InputSize;
-        var inner = Problem.Inner with { ResampleSupport = false, Steps = Math.Max(n, 1) };
-        var adapting = new MetaProblem<T>(objective, inner, Problem.Method, Array.ConvertAll(Problem.Mask, m => m != T.Zero));
-        // The worker scores a query set too; one zero sample (a valid target for both losses) stands in for it.
-        var task = new TaskData<T>(objective.InputSize, objective.TargetSize, count, 1);
-        supportInputs.CopyTo(task.SupportInputs);
-        supportTargets.CopyTo(task.SupportTargets);
-        var worker = adapting.CreateWorker(count, 1);
-        worker.Adapt(MetaParameters, task);
+        int count = supportInputs.Length / Problem.Objective.InputSize;
+        var worker = AdaptWorker(n, count);
+        worker.Adapt(MetaParameters, supportInputs, supportTargets);
+        for (int j = 0; j < n; j++)
+        {
+            T loss = worker.SupportLoss(j);
+            bool finite = TensorPrimitives.IsFiniteAll(worker.Iterate(j + 1));
+            if (T.IsFinite(loss) && finite) continue;
+            throw new AdaptationException(string.Create(CultureInfo.InvariantCulture,
+                $"Adaptation diverged at inner step {j + 1} of {n}: the support loss before it was {loss}" +
+                $"{(finite ? "" : " and the parameters after it are not finite")}. A smaller inner step size (StepSize, now {Problem.Inner.StepSize}) usually helps."),
+                j + 1, double.CreateTruncating(loss));
+        }
         return new AdaptedNetwork<T>(Network, worker.Iterate(n));
     }
 
-    /// <summary>Query loss (and accuracy for classifiers) with 95% intervals after 0 … N steps on <paramref name="taskCount"/> tasks.</summary>
-    public EvaluationResult Evaluate(ITaskDistribution<T> tasks, int taskCount, int? steps = null, int seed = 0) =>
-        MetaEvaluator.Evaluate(Problem, MetaParameters, tasks, taskCount, seed, steps);
+    private TaskWorker<T> AdaptWorker(int steps, int supportCount)
+    {
+        if (_adaptWorker is null || steps != _adaptSteps || supportCount > _adaptCapacity)
+        {
+            _adaptCapacity = Math.Max(supportCount, _adaptCapacity);
+            _adaptSteps = steps;
+            _adaptWorker = Problem.Adapting(steps, resampleSupport: false).CreateWorker(_adaptCapacity, maxQuery: 0);
+        }
+        return _adaptWorker;
+    }
 
-    /// <summary>Writes the meta-parameters to a safetensors file, atomically (PyTorch names; step sizes as <c>step_size.*</c>).</summary>
+    /// <summary>
+    /// Query loss (and accuracy for classifiers) with 95% intervals after 0 … N steps on <paramref name="taskCount"/> tasks;
+    /// a warning names how many tasks' adaptation diverged (their non-finite losses make the means non-finite).
+    /// </summary>
+    public EvaluationResult Evaluate(ITaskDistribution<T> tasks, int taskCount, int? steps = null, int seed = 0)
+    {
+        var result = MetaEvaluator.Evaluate(Problem, MetaParameters, tasks, taskCount, seed, steps);
+        if (result.DivergedTasks > 0)
+            Warnings?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"warning: in {result.DivergedTasks} of {taskCount} evaluation tasks adaptation diverged (non-finite query loss), so the means are not finite; a smaller inner step size (StepSize, now {Problem.Inner.StepSize}) usually helps."));
+        return result;
+    }
+
+    /// <summary>
+    /// Writes the meta-parameters, the optimiser's state, the iteration count and the seed to a safetensors file,
+    /// atomically (PyTorch names; step sizes as <c>step_size.*</c>, optimiser state as <c>optimizer.exp_avg.*</c>, …).
+    /// </summary>
     public void Save(string path, string? learnerName = null)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["iterations"] = Iterations.ToString(CultureInfo.InvariantCulture),
+            [IterationsKey] = Iterations.ToString(CultureInfo.InvariantCulture),
+            [SeedKey] = Seed.ToString(CultureInfo.InvariantCulture),
+            [ParametersKey] = Network.ParameterCount.ToString(CultureInfo.InvariantCulture),
+            [OptimizerStepsKey] = Optimizer.Steps.ToString(CultureInfo.InvariantCulture),
+            [OptimizerStateKey] = string.Join(",", Optimizer.StateNames),
         };
         if (learnerName is not null) metadata["learner"] = learnerName;
-        Checkpoint.Save(path, Problem, MetaParameters, metadata);
+        var values = new T[MetaParameters.Length + Optimizer.State.Length];
+        MetaParameters.CopyTo(values, 0);
+        Optimizer.State.CopyTo(values.AsSpan(MetaParameters.Length));
+        Checkpoint.Save(path, Layout(withOptimizer: true), values, metadata);
     }
 
-    /// <summary>Replaces the meta-parameters with those saved at <paramref name="path"/> (every tensor checked by name and shape).</summary>
-    public void Load(string path) => Checkpoint.Load(path, Problem).CopyTo(MetaParameters, 0);
+    /// <summary>
+    /// Replaces the meta-parameters, the optimiser's state, <see cref="Iterations"/> and <see cref="Seed"/> with those
+    /// saved at <paramref name="path"/> (every tensor checked by name and shape), so training resumes where it stopped.
+    /// A checkpoint without optimiser state (parameters only) restarts the optimiser. Nothing changes if the file is rejected.
+    /// </summary>
+    public void Load(string path)
+    {
+        var content = SafeTensors.Load(path);
+        var metadata = content.Metadata;
+        bool withOptimizer = metadata.ContainsKey(OptimizerStepsKey);
+        if (withOptimizer)
+        {
+            string saved = metadata.GetValueOrDefault(OptimizerStateKey, ""), mine = string.Join(",", Optimizer.StateNames);
+            if (saved != mine)
+                throw new InvalidDataException(
+                    $"'{path}' holds the state of an optimiser with buffers [{saved}], but this learner's optimiser keeps [{mine}].");
+        }
+        var values = Checkpoint.Read<T>(path, content, Layout(withOptimizer));
+        long iterations = ReadNumber(path, metadata, IterationsKey, 0);
+        long seed = ReadNumber(path, metadata, SeedKey, Seed);
+        long optimizerSteps = withOptimizer ? ReadNumber(path, metadata, OptimizerStepsKey, 0) : 0;
+        if (seed is < int.MinValue or > int.MaxValue) throw new InvalidDataException($"'{path}': metadata '{SeedKey}' = {seed} is not a 32-bit seed.");
+
+        values.AsSpan(0, MetaParameters.Length).CopyTo(MetaParameters);
+        var state = withOptimizer ? values.AsSpan(MetaParameters.Length) : new T[Optimizer.State.Length];
+        Optimizer.Restore(state, optimizerSteps);
+        Iterations = iterations;
+        Seed = (int)seed;
+    }
+
+    private const string IterationsKey = "iterations", SeedKey = "seed", ParametersKey = "parameters";
+    private const string OptimizerStepsKey = "optimizer.steps", OptimizerStateKey = "optimizer.state";
+
+    /// <summary>The meta-parameters' tensors, then one tensor per optimiser buffer and meta-parameter tensor (<c>optimizer.exp_avg.hidden1.weight</c>).</summary>
+    private List<ParameterTensor> Layout(bool withOptimizer)
+    {
+        var layout = new List<ParameterTensor>(Problem.MetaTensors);
+        if (!withOptimizer) return layout;
+        int m = Problem.MetaParameterCount;
+        for (int b = 0; b < Optimizer.StateNames.Count; b++)
+            foreach (var t in Problem.MetaTensors)
+                layout.Add(t with { Name = $"optimizer.{Optimizer.StateNames[b]}.{t.Name}", Offset = m + b * m + t.Offset });
+        return layout;
+    }
+
+    private static long ReadNumber(string path, IReadOnlyDictionary<string, string> metadata, string key, long missing)
+    {
+        if (!metadata.TryGetValue(key, out string? text)) return missing;
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value >= (key == SeedKey ? long.MinValue : 0)
+            ? value
+            : throw new InvalidDataException($"'{path}': metadata '{key}' = '{text}' is not a valid count.");
+    }
 }

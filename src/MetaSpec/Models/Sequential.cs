@@ -26,7 +26,7 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         _layers = layers;
         _segments = new ParameterSegment[layers.Length];
         var names = new HashSet<string>(StringComparer.Ordinal);
-        var tensors = new List<NamedTensor>();
+        var tensors = new List<ParameterTensor>();
         Shape previous = input;
         string previousName = "the network input";
         int offset = 0;
@@ -40,7 +40,7 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
                     $"Layer '{name}' expects input of shape {layer.InputShape}, but {previousName} produces {previous}.", nameof(layers));
             _segments[l] = new ParameterSegment(name, offset, layer.ParameterCount);
             foreach (var t in layer.ParameterTensors)
-                tensors.Add(new NamedTensor($"{name}.{t.Name}", offset + t.Offset, t.Dimensions));
+                tensors.Add(new ParameterTensor($"{name}.{t.Name}", offset + t.Offset, t.Dimensions));
             offset += layer.ParameterCount;
             previous = layer.OutputShape;
             previousName = $"layer '{name}'";
@@ -66,7 +66,7 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
     public IReadOnlyList<ParameterSegment> Segments => _segments;
 
     /// <summary>Every named parameter tensor at its offset in θ.</summary>
-    public IReadOnlyList<NamedTensor> Tensors { get; }
+    public IReadOnlyList<ParameterTensor> Tensors { get; }
 
     /// <summary>The segment of the layer called <paramref name="name"/>.</summary>
     public ParameterSegment Segment(string name) =>

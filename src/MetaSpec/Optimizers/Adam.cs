@@ -10,7 +10,7 @@ namespace MetaSpec.Optimizers;
 public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly double _lr, _beta1, _beta2, _eps, _decay;
-    private readonly T[] _state; // [m; v]
+    private readonly T[] _state; // [m; v]: exp_avg, then exp_avg_sq
     private readonly int _n;
 
     /// <summary>Adam over <paramref name="parameterCount"/> parameters.</summary>
@@ -26,13 +26,22 @@ public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointI
     }
 
     /// <inheritdoc/>
-    public T[] State => _state;
-
-    /// <inheritdoc/>
     public long Steps { get; private set; }
 
-    /// <summary>Restores the step count with <see cref="State"/> when resuming from a checkpoint.</summary>
-    public void Restore(long steps) => Steps = steps;
+    /// <inheritdoc/>
+    public IReadOnlyList<string> StateNames { get; } = ["exp_avg", "exp_avg_sq"];
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<T> State => _state;
+
+    /// <inheritdoc/>
+    public void Restore(ReadOnlySpan<T> state, long steps)
+    {
+        Guard.Length(state.Length, _state.Length, nameof(state));
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        state.CopyTo(_state);
+        Steps = steps;
+    }
 
     /// <inheritdoc/>
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradient)

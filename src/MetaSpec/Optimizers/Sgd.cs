@@ -12,7 +12,7 @@ namespace MetaSpec.Optimizers;
 public sealed class Sgd<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T _lr, _momentum, _decay;
-    private readonly T[] _buffer;
+    private readonly T[] _buffer; // momentum_buffer (empty without momentum)
 
     /// <summary>SGD over <paramref name="parameterCount"/> parameters.</summary>
     public Sgd(int parameterCount, double learningRate, double momentum = SpecDefaults.Momentum, double weightDecay = 0)
@@ -24,13 +24,26 @@ public sealed class Sgd<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIe
         _momentum = T.CreateTruncating(momentum);
         _decay = T.CreateTruncating(weightDecay);
         _buffer = new T[momentum > 0 ? parameterCount : 0];
+        StateNames = momentum > 0 ? ["momentum_buffer"] : [];
     }
 
     /// <inheritdoc/>
-    public T[] State => _buffer;
+    public long Steps { get; private set; }
 
     /// <inheritdoc/>
-    public long Steps { get; private set; }
+    public IReadOnlyList<string> StateNames { get; }
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<T> State => _buffer;
+
+    /// <inheritdoc/>
+    public void Restore(ReadOnlySpan<T> state, long steps)
+    {
+        Guard.Length(state.Length, _buffer.Length, nameof(state));
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        state.CopyTo(_buffer);
+        Steps = steps;
+    }
 
     /// <inheritdoc/>
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradient)

@@ -1,4 +1,3 @@
-using MetaSpec.Meta;
 using MetaSpec.Specification;
 
 namespace MetaSpec;
@@ -21,6 +20,38 @@ public enum OptimizerKind
 
     /// <summary>Adam with PyTorch's defaults.</summary>
     Adam,
+}
+
+/// <summary>How the meta-gradient flows through the inner loop.</summary>
+public enum HypergradientKind
+{
+    /// <summary>Exact: backpropagate through the N inner steps with Hessian-vector products (MAML, ANIL, Meta-SGD; ITD).</summary>
+    Unrolled,
+
+    /// <summary>Drop second-order terms: ∇L_Q(θ_N) (FOMAML).</summary>
+    FirstOrder,
+
+    /// <summary>Move towards the adapted parameters: θ − θ_N (Nichol et al. 2018).</summary>
+    Reptile,
+
+    /// <summary>Implicit differentiation at the adapted point (iMAML; AID for a re-solved head).</summary>
+    Implicit,
+
+    /// <summary>Unrolled, with Hessian-vector products replaced by central differences of gradients (HF-MAML).</summary>
+    HessianFree,
+
+    /// <summary>Jacobian of the inner solution estimated by evolution strategies (ESJ), Hessian-free.</summary>
+    EvolutionStrategies,
+}
+
+/// <summary>How the implicit method solves (∇²L_S + λI)w = ∇L_Q.</summary>
+public enum ImplicitSolver
+{
+    /// <summary>Conjugate gradient, <see cref="HypergradientAttribute.Iterations"/> iterations.</summary>
+    ConjugateGradient,
+
+    /// <summary>Truncated Neumann series η Σᵢ (I − η(∇²L_S + λI))ⁱ, <see cref="HypergradientAttribute.Iterations"/> terms.</summary>
+    Neumann,
 }
 
 /// <summary>

@@ -1,5 +1,5 @@
 using System.Numerics;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 
 namespace MetaSpec.Tasks;
 

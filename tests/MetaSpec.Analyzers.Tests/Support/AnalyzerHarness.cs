@@ -16,7 +16,7 @@ namespace MetaSpec.Analyzers.Tests.Support;
 /// </summary>
 internal static class AnalyzerHarness
 {
-    public const string Usings = "using MetaSpec;\nusing MetaSpec.Meta;\n";
+    public const string Usings = "using MetaSpec;\n";
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 

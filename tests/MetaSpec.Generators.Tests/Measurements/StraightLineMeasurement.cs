@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MetaSpec.Engine;
 using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Meta;
@@ -26,10 +27,10 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
     public void Straight_line_evaluator_equals_the_network_and_is_timed_on_request()
     {
         var network = new Sequential<float>(Shape.Vector(1),
-            new("hidden1", new Dense<float>(1, Hidden)), new("hidden1_relu", new ReLU<float>(Shape.Vector(Hidden))),
-            new("hidden2", new Dense<float>(Hidden, Hidden)), new("hidden2_relu", new ReLU<float>(Shape.Vector(Hidden))),
-            new("head", new Dense<float>(Hidden, 1)));
-        var sequential = new NetworkObjective<float>(network, MeanSquaredError<float>.Instance).CreateEvaluator(Batch);
+            new("hidden1", new DenseLayer<float>(1, Hidden)), new("hidden1_relu", new ReLULayer<float>(Shape.Vector(Hidden))),
+            new("hidden2", new DenseLayer<float>(Hidden, Hidden)), new("hidden2_relu", new ReLULayer<float>(Shape.Vector(Hidden))),
+            new("head", new DenseLayer<float>(Hidden, 1)));
+        var sequential = new MetaProblem<float>(network, MeanSquaredError<float>.Instance, new InnerLoop(), Hypergradient.FirstOrder).Objective.CreateEvaluator(Batch);
         var straight = new StraightLineSineEvaluator();
         var random = new Random(4);
         float[] theta = network.CreateParameters(1), v = new float[theta.Length], x = new float[Batch], t = new float[Batch];
@@ -49,9 +50,9 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
         output.WriteLine($"Sequential     gradient {seqGradient,7:F0} ns   Hessian-vector product {seqHvp,7:F0} ns");
         output.WriteLine($"straight-line  gradient {lineGradient,7:F0} ns   Hessian-vector product {lineHvp,7:F0} ns");
 
-        // What a straight-line evaluator would give up: ANIL's head-only specialisation, which needs a NetworkObjective.
+        // What a straight-line evaluator would give up: ANIL's head-only specialisation, which needs the network behind the problem.
         var anil = Specs.SineAnil.CreateProblem(Specs.AnilSineNet.CreateNetwork());
-        var general = new MetaProblem<float>(anil.Objective, anil.Inner, anil.Method, Array.ConvertAll(anil.Mask, m => m != 0)) { SpecializeHeadOnly = false };
+        var general = anil.With(specializeHeadOnly: false);
         var tasks = new Support.SineTasks(10);
         var task = tasks.CreateTaskData();
         tasks.Sample(new Random(2), task);
@@ -88,8 +89,8 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
     private sealed class StraightLineSineEvaluator : IObjectiveEvaluator<float>
     {
         private const int Offset1 = 0, Length1 = 80, Offset2 = 80, Length2 = 1640, Offset3 = 1720, Length3 = 41;
-        private readonly Dense<float> _hidden1 = new(1, Hidden), _hidden2 = new(Hidden, Hidden), _head = new(Hidden, 1);
-        private readonly ReLU<float> _relu1 = new(Shape.Vector(Hidden)), _relu2 = new(Shape.Vector(Hidden));
+        private readonly DenseLayer<float> _hidden1 = new(1, Hidden), _hidden2 = new(Hidden, Hidden), _head = new(Hidden, 1);
+        private readonly ReLULayer<float> _relu1 = new(Shape.Vector(Hidden)), _relu2 = new(Shape.Vector(Hidden));
         private readonly MeanSquaredError<float> _loss = MeanSquaredError<float>.Instance;
         private readonly float[] _y1 = new float[Batch * Hidden], _z1 = new float[Batch * Hidden], _y2 = new float[Batch * Hidden], _z2 = new float[Batch * Hidden], _y3 = new float[Batch];
         private readonly float[] _dy1 = new float[Batch * Hidden], _dz1 = new float[Batch * Hidden], _dy2 = new float[Batch * Hidden], _dz2 = new float[Batch * Hidden], _dy3 = new float[Batch];

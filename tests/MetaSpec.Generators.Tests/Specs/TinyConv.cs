@@ -1,5 +1,4 @@
 using MetaSpec;
-using MetaSpec.Meta;
 
 namespace MetaSpec.Generators.Tests.Specs;
 

@@ -1,4 +1,4 @@
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 
 namespace MetaSpec.Tests.Data;
 

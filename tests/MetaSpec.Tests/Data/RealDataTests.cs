@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Tasks;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Tasks;
 
 namespace MetaSpec.Tests.Data;

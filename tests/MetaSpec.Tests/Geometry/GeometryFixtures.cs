@@ -15,7 +15,7 @@ internal static class GeometryFixtures
     /// θ of 45 values with a Dense-like weight [3, 4], a bias [3], a conv-like weight [2, 3, 2, 2] and a vector [2],
     /// and three coordinates outside every block (indices 0, 16, 17 and 44).
     /// </summary>
-    public static (int Length, NamedTensor[] Blocks) MixedBlocks() => (45,
+    public static (int Length, ParameterTensor[] Blocks) MixedBlocks() => (45,
     [
         new("dense.weight", 1, [3, 4]),
         new("dense.bias", 13, [3]),
@@ -24,7 +24,7 @@ internal static class GeometryFixtures
     ]);
 
     /// <summary>The preconditioner of each geometry that has one, by name.</summary>
-    public static IPreconditioner<double> Preconditioner(string kind, int length, IReadOnlyList<NamedTensor> blocks) => kind switch
+    public static IPreconditioner<double> Preconditioner(string kind, int length, IReadOnlyList<ParameterTensor> blocks) => kind switch
     {
         "identity" => new IdentityPreconditioner<double>(length, blocks),
         "diagonal" => new DiagonalPreconditioner<double>(length, blocks),
@@ -57,21 +57,21 @@ internal static class GeometryFixtures
 
     /// <summary>[2] → Dense 4 → tanh → Dense 3 (smooth, so differences are accurate).</summary>
     public static Sequential<double> Mlp() => new(Shape.Vector(2),
-        new("hidden", new Dense<double>(2, 4)),
-        new("act", new Tanh<double>(Shape.Vector(4))),
-        new("head", new Dense<double>(4, 3)));
+        new("hidden", new DenseLayer<double>(2, 4)),
+        new("act", new TanhLayer<double>(Shape.Vector(4))),
+        new("head", new DenseLayer<double>(4, 3)));
 
     /// <summary>[2, 3, 3] → Conv 3×3 (3 filters, pad 1) → BatchNorm → tanh → Flatten → Dense 2: every tensor rank a Conv-4 has.</summary>
     public static Sequential<double> ConvNet()
     {
         var input = Shape.Image(2, 3, 3);
-        var conv = new Conv2d<double>(input, 3, 3, padding: 1);
-        var bn = new BatchNorm2d<double>(conv.OutputShape);
-        var act = new Tanh<double>(bn.OutputShape);
-        var flatten = new Flatten<double>(act.OutputShape);
+        var conv = new Conv2dLayer<double>(input, 3, 3, padding: 1);
+        var bn = new BatchNorm2dLayer<double>(conv.OutputShape);
+        var act = new TanhLayer<double>(bn.OutputShape);
+        var flatten = new FlattenLayer<double>(act.OutputShape);
         return new Sequential<double>(input,
             new("conv", conv), new("bn", bn), new("act", act), new("flatten", flatten),
-            new("head", new Dense<double>(flatten.OutputShape.Size, 2)));
+            new("head", new DenseLayer<double>(flatten.OutputShape.Size, 2)));
     }
 
     /// <summary>A regression task with uniform inputs and targets in [−1, 1].</summary>
@@ -111,5 +111,6 @@ internal static class GeometryFixtures
     /// <summary>The loss of a problem's objective, evaluated with one evaluator.</summary>
     public static IObjectiveEvaluator<double> Evaluator(IObjective<double> objective, int maxBatch = 8) => objective.CreateEvaluator(maxBatch);
 
-    public static NetworkObjective<double> Objective(Sequential<double> net) => new(net, MeanSquaredError<double>.Instance);
+    public static IObjective<double> Objective(Sequential<double> net) =>
+        MetaProblem<double>.ForNetwork(net, MeanSquaredError<double>.Instance, new InnerLoop(), Hypergradient.Unrolled).Objective;
 }

@@ -9,9 +9,9 @@ public class GeometrySizeTests
 {
     /// <summary>The sinusoid MLP: 1 → 40 → 40 → 1 with ReLU.</summary>
     private static Sequential<float> SineNet() => new(Shape.Vector(1),
-        new("hidden1", new Dense<float>(1, 40)), new("relu1", new ReLU<float>(Shape.Vector(40))),
-        new("hidden2", new Dense<float>(40, 40)), new("relu2", new ReLU<float>(Shape.Vector(40))),
-        new("head", new Dense<float>(40, 1)));
+        new("hidden1", new DenseLayer<float>(1, 40)), new("relu1", new ReLULayer<float>(Shape.Vector(40))),
+        new("hidden2", new DenseLayer<float>(40, 40)), new("relu2", new ReLULayer<float>(Shape.Vector(40))),
+        new("head", new DenseLayer<float>(40, 1)));
 
     /// <summary>Conv-4 on 28×28 Omniglot: 4 × [Conv 64 3×3 pad 1, BatchNorm, ReLU, MaxPool 2], Flatten, Dense.</summary>
     private static Sequential<float> Conv4(int ways)
@@ -20,16 +20,16 @@ public class GeometrySizeTests
         Shape shape = Shape.Image(1, 28, 28);
         for (int i = 1; i <= 4; i++)
         {
-            var conv = new Conv2d<float>(shape, 64, 3, padding: 1);
-            var norm = new BatchNorm2d<float>(conv.OutputShape);
-            var relu = new ReLU<float>(norm.OutputShape);
-            var pool = new MaxPool2d<float>(relu.OutputShape, 2);
+            var conv = new Conv2dLayer<float>(shape, 64, 3, padding: 1);
+            var norm = new BatchNorm2dLayer<float>(conv.OutputShape);
+            var relu = new ReLULayer<float>(norm.OutputShape);
+            var pool = new MaxPool2dLayer<float>(relu.OutputShape, 2);
             layers.AddRange([new($"conv{i}", conv), new($"norm{i}", norm), new($"relu{i}", relu), new($"pool{i}", pool)]);
             shape = pool.OutputShape;
         }
-        var flatten = new Flatten<float>(shape);
+        var flatten = new FlattenLayer<float>(shape);
         layers.Add(new("flatten", flatten));
-        layers.Add(new("classifier", new Dense<float>(flatten.OutputShape.Size, ways)));
+        layers.Add(new("classifier", new DenseLayer<float>(flatten.OutputShape.Size, ways)));
         return new Sequential<float>(Shape.Image(1, 28, 28), [.. layers]);
     }
 

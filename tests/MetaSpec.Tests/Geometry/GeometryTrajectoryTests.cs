@@ -1,7 +1,9 @@
+using MetaSpec.Layers;
 using MetaSpec.Geometry;
 using MetaSpec.Meta;
 using MetaSpec.Models;
 using MetaSpec.Tasks;
+using MetaSpec.Theory;
 using MetaSpec.Tests.Support;
 using Xunit.Abstractions;
 
@@ -25,7 +27,7 @@ public class GeometryTrajectoryTests(ITestOutputHelper output)
     }
 
     /// <summary>A problem: objective, blocks the geometry covers, a task, a starting point and a step size.</summary>
-    private sealed record Problem(string Name, IObjective<double> Objective, IReadOnlyList<NamedTensor> Blocks, TaskData<double> Task,
+    private sealed record Problem(string Name, IObjective<double> Objective, IReadOnlyList<ParameterTensor> Blocks, TaskData<double> Task,
         double[] Start, double Alpha, double Proximal = 0);
 
     private static Problem Mlp(bool headOnly = false)
@@ -46,7 +48,7 @@ public class GeometryTrajectoryTests(ITestOutputHelper output)
     private static Problem Quadratic(double proximal = 0)
     {
         const int d = 18;
-        NamedTensor[] blocks = [new("a.weight", 0, [2, 3]), new("a.bias", 6, [2]), new("c.weight", 10, [2, 2, 2])];
+        ParameterTensor[] blocks = [new("a.weight", 0, [2, 3]), new("a.bias", 6, [2]), new("c.weight", 10, [2, 2, 2])];
         var r = new Random(5);
         var start = Enumerable.Range(0, d).Select(_ => 2 * r.NextDouble() - 1).ToArray();
         return new Problem(proximal > 0 ? "quadratic, proximal" : "quadratic", new QuadraticObjective<double>(d), blocks,

@@ -1,3 +1,4 @@
+using MetaSpec.Layers;
 using MetaSpec.Geometry;
 using MetaSpec.Models;
 using MetaSpec.Tests.Support;
@@ -144,7 +145,7 @@ public class MirrorMapTests
     [Fact]
     public void Single_block_map_is_an_elementwise_affine_map_of_learned_constants()
     {
-        var map = new MirrorMap<double>(4, [new NamedTensor("w", 0, [2, 2])]);
+        var map = new MirrorMap<double>(4, [new ParameterTensor("w", 0, [2, 2])]);
         Assert.Equal(["mirror.w.constants"], map.Tensors.Select(t => t.Name));
         Assert.Empty(map.Buffers);
         double[] theta = [0.5, -1, 0, 2, 0.1, 0.2, 0.3, 0.4]; // scale logits a, then shifts μ

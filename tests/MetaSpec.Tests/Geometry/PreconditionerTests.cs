@@ -1,3 +1,4 @@
+using MetaSpec.Layers;
 using MetaSpec.Geometry;
 using MetaSpec.Models;
 using MetaSpec.Tests.Support;
@@ -51,7 +52,7 @@ public class PreconditionerTests
         return k;
     }
 
-    private static double[,] Matrix(double[] theta, NamedTensor factor)
+    private static double[,] Matrix(double[] theta, ParameterTensor factor)
     {
         int n = factor.Dimensions[0];
         var m = new double[n, n];
@@ -164,7 +165,7 @@ public class PreconditionerTests
     public void Dense_weight_factor_gradients_have_their_closed_forms()
     {
         // P(G) = M_o·G·M_iᵀ on one [3, 4] weight: ∂⟨U, P(G)⟩/∂M_o = U·M_i·Gᵀ and ∂/∂M_i = Uᵀ·M_o·G.
-        var p = FactoredPreconditioner<double>.Kronecker(12, [new NamedTensor("w", 0, [3, 4])]);
+        var p = FactoredPreconditioner<double>.Kronecker(12, [new ParameterTensor("w", 0, [3, 4])]);
         var theta = GeometryFixtures.PerturbedParameters(p, 4);
         var r = new Random(5);
         var u = RandomVector(r, 12);

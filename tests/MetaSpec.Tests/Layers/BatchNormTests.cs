@@ -18,13 +18,13 @@ public class BatchNormTests
     [Theory]
     [MemberData(nameof(Configurations))]
     public void Derivatives_match_finite_differences(int batch, int channels, int height, int width) =>
-        new LayerChecker(new BatchNorm2d<double>(Shape.Image(channels, height, width)), batch, seed: 17 * batch + height).CheckAll();
+        new LayerChecker(new BatchNorm2dLayer<double>(Shape.Image(channels, height, width)), batch, seed: 17 * batch + height).CheckAll();
 
     [Fact]
     public void Derivatives_match_finite_differences_for_offset_inputs_and_a_large_epsilon()
     {
         // A mean far from zero checks the centring; a large ε keeps s away from 1/σ so ε's place in s matters.
-        var layer = new BatchNorm2d<double>(Shape.Image(2, 3, 2), epsilon: 0.5);
+        var layer = new BatchNorm2dLayer<double>(Shape.Image(2, 3, 2), epsilon: 0.5);
         var checker = new LayerChecker(layer, batch: 3, seed: 4);
         var x = RandomVector(new Random(8), 3 * 12).Select(v => 3 * v + 5).ToArray();
         checker.CheckAll(x: x);
@@ -34,7 +34,7 @@ public class BatchNormTests
     public void Normalised_channels_have_mean_zero_and_unit_variance()
     {
         var input = Shape.Image(3, 4, 5);
-        var layer = new BatchNorm2d<double>(input);
+        var layer = new BatchNorm2dLayer<double>(input);
         int batch = 4;
         var theta = new double[layer.ParameterCount];
         layer.Initialize(theta, new Random(1));
@@ -64,7 +64,7 @@ public class BatchNormTests
     public void Forward_matches_hand_computed_values()
     {
         // One channel, two samples of 1×2: x = {1, 3, 5, 7}, μ = 4, σ² = (9 + 1 + 1 + 9)/4 = 5.
-        var layer = new BatchNorm2d<double>(Shape.Image(1, 1, 2), epsilon: 1e-3);
+        var layer = new BatchNorm2dLayer<double>(Shape.Image(1, 1, 2), epsilon: 1e-3);
         double[] theta = [2.0, 0.5];
         double[] x = [1, 3, 5, 7];
         var y = new double[4];
@@ -78,11 +78,11 @@ public class BatchNormTests
     [Fact]
     public void A_single_value_per_channel_is_rejected()
     {
-        var layer = new BatchNorm2d<double>(Shape.Image(2, 1, 1));
+        var layer = new BatchNorm2dLayer<double>(Shape.Image(2, 1, 1));
         var error = Assert.Throws<ArgumentException>(() => layer.Forward(1, [1.0, 1, 0, 0], [1.0, 2], new double[2], new double[4], []));
         Assert.Contains("[2, 1, 1]", error.Message);
-        Assert.Contains("[4]", Assert.Throws<ArgumentException>(() => new BatchNorm2d<double>(Shape.Vector(4))).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNorm2d<double>(Shape.Image(2, 2, 2), epsilon: 0));
+        Assert.Contains("[4]", Assert.Throws<ArgumentException>(() => new BatchNorm2dLayer<double>(Shape.Vector(4))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNorm2dLayer<double>(Shape.Image(2, 2, 2), epsilon: 0));
     }
 
     [Fact]
@@ -90,8 +90,8 @@ public class BatchNormTests
     {
         var input = Shape.Image(3, 5, 5);
         int batch = 3;
-        var d = new BatchNorm2d<double>(input);
-        var f = new BatchNorm2d<float>(input);
+        var d = new BatchNorm2dLayer<double>(input);
+        var f = new BatchNorm2dLayer<float>(input);
         var random = new Random(6);
         var theta = RandomVector(random, d.ParameterCount).Select(v => v + 1).ToArray();
         var x = RandomVector(random, batch * input.Size).Select(v => 2 * v + 3).ToArray();

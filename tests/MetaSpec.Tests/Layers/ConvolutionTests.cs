@@ -19,7 +19,7 @@ public class ConvolutionTests
     [Theory]
     [MemberData(nameof(Configurations))]
     public void Derivatives_match_finite_differences(int batch, int channels, int size, int filters, int kernel, int stride, int padding) =>
-        new LayerChecker(new Conv2d<double>(Shape.Image(channels, size, size), filters, kernel, stride, padding), batch, seed: 31 * size + kernel)
+        new LayerChecker(new Conv2dLayer<double>(Shape.Image(channels, size, size), filters, kernel, stride, padding), batch, seed: 31 * size + kernel)
             .CheckAll();
 
     [Theory]
@@ -28,12 +28,12 @@ public class ConvolutionTests
     public void Derivatives_match_finite_differences_for_every_grouping(int columnsPerProduct)
     {
         // 5×5 output = 25 columns per sample.
-        var layer = new Conv2d<double>(Shape.Image(2, 5, 5), 3, 3, padding: 1) { ColumnsPerProduct = columnsPerProduct };
+        var layer = new Conv2dLayer<double>(Shape.Image(2, 5, 5), 3, 3, padding: 1) { ColumnsPerProduct = columnsPerProduct };
         new LayerChecker(layer, batch: 3, seed: columnsPerProduct).CheckAll();
     }
 
     /// <summary>y[b, f, oh, ow] = bias[f] + Σ weight[f, c, i, j]·x[b, c, oh·s − p + i, ow·s − p + j], zero padding.</summary>
-    private static double[] NaiveConvolution(int batch, Shape input, Conv2d<double> layer, double[] theta, double[] x)
+    private static double[] NaiveConvolution(int batch, Shape input, Conv2dLayer<double> layer, double[] theta, double[] x)
     {
         int k = layer.KernelSize, s = layer.Stride, p = layer.Padding;
         var output = layer.OutputShape;
@@ -67,7 +67,7 @@ public class ConvolutionTests
     public void Forward_matches_a_naive_loop(int batch, int channels, int height, int width, int filters, int kernel, int stride, int padding, int columnsPerProduct)
     {
         var input = Shape.Image(channels, height, width);
-        var layer = new Conv2d<double>(input, filters, kernel, stride, padding) { ColumnsPerProduct = columnsPerProduct };
+        var layer = new Conv2dLayer<double>(input, filters, kernel, stride, padding) { ColumnsPerProduct = columnsPerProduct };
         var random = new Random(height * width);
         var theta = RandomVector(random, layer.ParameterCount);
         var x = RandomVector(random, batch * input.Size);
@@ -79,19 +79,19 @@ public class ConvolutionTests
     [Fact]
     public void Output_shape_and_parameters_follow_pytorch()
     {
-        var layer = new Conv2d<double>(Shape.Image(3, 28, 28), 64, 3, stride: 2, padding: 1);
+        var layer = new Conv2dLayer<double>(Shape.Image(3, 28, 28), 64, 3, stride: 2, padding: 1);
         Assert.Equal(Shape.Image(64, 14, 14), layer.OutputShape);
         Assert.Equal(64 * 3 * 9 + 64, layer.ParameterCount);
         Assert.Collection(layer.ParameterTensors,
             w => { Assert.Equal("weight", w.Name); Assert.Equal(0, w.Offset); Assert.Equal([64, 3, 3, 3], w.Dimensions); },
             b => { Assert.Equal("bias", b.Name); Assert.Equal(64 * 27, b.Offset); Assert.Equal([64], b.Dimensions); });
-        Assert.Equal(Shape.Image(8, 3, 3), new Conv2d<double>(Shape.Image(1, 7, 7), 8, 3, stride: 2).OutputShape); // ⌊(7 − 3)/2⌋ + 1
+        Assert.Equal(Shape.Image(8, 3, 3), new Conv2dLayer<double>(Shape.Image(1, 7, 7), 8, 3, stride: 2).OutputShape); // ⌊(7 − 3)/2⌋ + 1
     }
 
     [Fact]
     public void Initialization_is_kaiming_uniform_with_fan_in_of_one_window()
     {
-        var layer = new Conv2d<double>(Shape.Image(4, 6, 6), 8, 3);
+        var layer = new Conv2dLayer<double>(Shape.Image(4, 6, 6), 8, 3);
         var theta = new double[layer.ParameterCount];
         layer.Initialize(theta, new Random(3));
         double bound = 1 / Math.Sqrt(4 * 9);
@@ -104,27 +104,27 @@ public class ConvolutionTests
     [Fact]
     public void Constructor_errors_name_the_shapes()
     {
-        var tooBig = Assert.Throws<ArgumentException>(() => new Conv2d<double>(Shape.Image(2, 4, 5), 3, kernelSize: 6, padding: 0));
+        var tooBig = Assert.Throws<ArgumentException>(() => new Conv2dLayer<double>(Shape.Image(2, 4, 5), 3, kernelSize: 6, padding: 0));
         Assert.Contains("[3, 2, 6, 6]", tooBig.Message);
         Assert.Contains("[2, 4, 5]", tooBig.Message);
         // The same kernel fits once padding makes the plane 6×7.
-        Assert.Equal(Shape.Image(3, 1, 2), new Conv2d<double>(Shape.Image(2, 4, 5), 3, kernelSize: 6, padding: 1).OutputShape);
+        Assert.Equal(Shape.Image(3, 1, 2), new Conv2dLayer<double>(Shape.Image(2, 4, 5), 3, kernelSize: 6, padding: 1).OutputShape);
 
-        var noFilters = Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d<double>(Shape.Image(2, 4, 4), 0, 3));
+        var noFilters = Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2dLayer<double>(Shape.Image(2, 4, 4), 0, 3));
         Assert.Contains("[2, 4, 4]", noFilters.Message);
-        var vector = Assert.Throws<ArgumentException>(() => new Conv2d<double>(Shape.Vector(16), 4, 3));
+        var vector = Assert.Throws<ArgumentException>(() => new Conv2dLayer<double>(Shape.Vector(16), 4, 3));
         Assert.Contains("[16]", vector.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d<double>(Shape.Image(1, 4, 4), 2, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d<double>(Shape.Image(1, 4, 4), 2, 3, stride: 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d<double>(Shape.Image(1, 4, 4), 2, 3, padding: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2dLayer<double>(Shape.Image(1, 4, 4), 2, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2dLayer<double>(Shape.Image(1, 4, 4), 2, 3, stride: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2dLayer<double>(Shape.Image(1, 4, 4), 2, 3, padding: -1));
     }
 
     [Fact]
     public void Float_matches_double()
     {
         var input = Shape.Image(3, 6, 6);
-        var d = new Conv2d<double>(input, 4, 3, padding: 1);
-        var f = new Conv2d<float>(input, 4, 3, padding: 1);
+        var d = new Conv2dLayer<double>(input, 4, 3, padding: 1);
+        var f = new Conv2dLayer<float>(input, 4, 3, padding: 1);
         int batch = 2;
         var random = new Random(9);
         var theta = RandomVector(random, d.ParameterCount);

@@ -19,7 +19,7 @@ public class PoolingTests
     [Theory]
     [MemberData(nameof(Configurations))]
     public void Derivatives_match_finite_differences(int batch, int channels, int height, int width, int kernel, int stride) =>
-        new LayerChecker(new MaxPool2d<double>(Shape.Image(channels, height, width), kernel, stride), batch, seed: height * width + kernel)
+        new LayerChecker(new MaxPool2dLayer<double>(Shape.Image(channels, height, width), kernel, stride), batch, seed: height * width + kernel)
             .CheckAll();
 
     [Theory]
@@ -27,7 +27,7 @@ public class PoolingTests
     public void Forward_matches_a_naive_loop(int batch, int channels, int height, int width, int kernel, int stride)
     {
         var input = Shape.Image(channels, height, width);
-        var layer = new MaxPool2d<double>(input, kernel, stride);
+        var layer = new MaxPool2dLayer<double>(input, kernel, stride);
         var output = layer.OutputShape;
         Assert.Equal(Shape.Image(channels, (height - kernel) / stride + 1, (width - kernel) / stride + 1), output);
         var x = RandomVector(new Random(7), batch * input.Size);
@@ -49,7 +49,7 @@ public class PoolingTests
     [Fact]
     public void Ties_route_the_gradient_to_the_first_maximum()
     {
-        var layer = new MaxPool2d<double>(Shape.Image(1, 2, 4), 2);
+        var layer = new MaxPool2dLayer<double>(Shape.Image(1, 2, 4), 2);
         // Window 0 = {1, 3, 3, 3} (max 3 first at index 1); window 1 = {2, 2, 2, 2} (first at index 2).
         double[] x = [1, 3, 2, 2,
                       3, 3, 2, 2];
@@ -68,7 +68,7 @@ public class PoolingTests
     [Fact]
     public void Overlapping_windows_sharing_a_maximum_sum_their_gradients()
     {
-        var layer = new MaxPool2d<double>(Shape.Image(1, 3, 3), 2, 1); // four windows, all containing the centre
+        var layer = new MaxPool2dLayer<double>(Shape.Image(1, 3, 3), 2, 1); // four windows, all containing the centre
         double[] x = [0, 0, 0, 0, 9, 0, 0, 0, 0];
         var y = new double[4];
         var state = new double[layer.StateLength(1)];
@@ -81,10 +81,10 @@ public class PoolingTests
     [Fact]
     public void Stride_defaults_to_the_kernel_size()
     {
-        var layer = new MaxPool2d<float>(Shape.Image(64, 28, 28), 2);
+        var layer = new MaxPool2dLayer<float>(Shape.Image(64, 28, 28), 2);
         Assert.Equal(2, layer.Stride);
         Assert.Equal(Shape.Image(64, 14, 14), layer.OutputShape);
-        Assert.Equal(Shape.Image(64, 3, 3), new MaxPool2d<float>(Shape.Image(64, 7, 7), 2).OutputShape);
+        Assert.Equal(Shape.Image(64, 3, 3), new MaxPool2dLayer<float>(Shape.Image(64, 7, 7), 2).OutputShape);
         Assert.Equal(0, layer.ParameterCount);
     }
 
@@ -94,8 +94,8 @@ public class PoolingTests
         // The argmax indices live as ints inside the float state buffer; routing must match the double layer's.
         var input = Shape.Image(3, 6, 7);
         int batch = 2;
-        var d = new MaxPool2d<double>(input, 3, 2);
-        var f = new MaxPool2d<float>(input, 3, 2);
+        var d = new MaxPool2dLayer<double>(input, 3, 2);
+        var f = new MaxPool2dLayer<float>(input, 3, 2);
         var x = RandomVector(new Random(4), batch * input.Size).Select(v => (double)(float)v).ToArray();
         var dy = RandomVector(new Random(5), batch * d.OutputShape.Size).Select(v => (double)(float)v).ToArray();
         var (yd, sd, dxd) = (new double[dy.Length], new double[d.StateLength(batch)], new double[x.Length]);
@@ -114,11 +114,11 @@ public class PoolingTests
     [Fact]
     public void Constructor_errors_name_the_shapes()
     {
-        var tooBig = Assert.Throws<ArgumentException>(() => new MaxPool2d<double>(Shape.Image(2, 3, 5), 4));
+        var tooBig = Assert.Throws<ArgumentException>(() => new MaxPool2dLayer<double>(Shape.Image(2, 3, 5), 4));
         Assert.Contains("[2, 3, 5]", tooBig.Message);
         Assert.Contains("4×4", tooBig.Message);
-        Assert.Contains("[8]", Assert.Throws<ArgumentException>(() => new MaxPool2d<double>(Shape.Vector(8), 2)).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2d<double>(Shape.Image(1, 4, 4), 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2d<double>(Shape.Image(1, 4, 4), 2, 0));
+        Assert.Contains("[8]", Assert.Throws<ArgumentException>(() => new MaxPool2dLayer<double>(Shape.Vector(8), 2)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2dLayer<double>(Shape.Image(1, 4, 4), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2dLayer<double>(Shape.Image(1, 4, 4), 2, 0));
     }
 }

@@ -4,6 +4,7 @@ using MetaSpec.Meta;
 using MetaSpec.Models;
 using MetaSpec.Optimizers;
 using MetaSpec.Tasks;
+using MetaSpec.Theory;
 using static MetaSpec.Tests.Support.Assertions;
 using static MetaSpec.Tests.Support.DenseMatrix;
 
@@ -114,7 +115,7 @@ public class ClosedFormTests
         const int k = 10, d = 3, count = 5;
         const double alpha = 0.2;
         var (tasks, features, weights) = LinearTasks(count, k, d, 11);
-        var net = new Sequential<double>(Shape.Vector(d), new NamedLayer<double>("linear", new Dense<double>(d, 1, bias: false)));
+        var net = new Sequential<double>(Shape.Vector(d), new NamedLayer<double>("linear", new DenseLayer<double>(d, 1, bias: false)));
         var problem = MetaProblem<double>.ForNetwork(net, MeanSquaredError<double>.Instance, new InnerLoop { Steps = 1, StepSize = alpha }, Hypergradient.Unrolled);
         var meta = new double[d];
         using var trainer = new MetaTrainer<double>(problem, new TaskPool<double>(Shape.Vector(d), tasks),
@@ -132,7 +133,7 @@ public class ClosedFormTests
         const int k = 8, d = 3, count = 6;
         var (tasks, features, weights) = LinearTasks(count, k, d, 12);
         // ERM: fit one w to all tasks' data by gradient descent on the pooled mean squared error.
-        var net = new Sequential<double>(Shape.Vector(d), new NamedLayer<double>("linear", new Dense<double>(d, 1, bias: false)));
+        var net = new Sequential<double>(Shape.Vector(d), new NamedLayer<double>("linear", new DenseLayer<double>(d, 1, bias: false)));
         var inputs = tasks.SelectMany(t => t.SupportInputs).ToArray();
         var targets = tasks.SelectMany(t => t.SupportTargets).ToArray();
         var ws = net.CreateWorkspace(count * k);
@@ -156,7 +157,7 @@ public class ClosedFormTests
         double estimate = OptimalStepSize.ForLinearRegression<double>(pool, count, new Random(1));
 
         // Post-adaptation loss from w = 0 (the mean of the task weights) after one step, averaged over the tasks.
-        var net = new Sequential<double>(Shape.Vector(d), new NamedLayer<double>("linear", new Dense<double>(d, 1, bias: false)));
+        var net = new Sequential<double>(Shape.Vector(d), new NamedLayer<double>("linear", new DenseLayer<double>(d, 1, bias: false)));
         double PostAdaptationLoss(double alpha)
         {
             var problem = MetaProblem<double>.ForNetwork(net, MeanSquaredError<double>.Instance, new InnerLoop { Steps = 1, StepSize = alpha }, Hypergradient.FirstOrder);

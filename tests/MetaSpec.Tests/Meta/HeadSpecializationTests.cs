@@ -9,11 +9,11 @@ namespace MetaSpec.Tests.Meta;
 public class HeadSpecializationTests
 {
     private static Sequential<double> Net() => new(Shape.Vector(2),
-        new("hidden", new Dense<double>(2, 6)),
-        new("act", new Tanh<double>(Shape.Vector(6))),
-        new("hidden2", new Dense<double>(6, 4)),
-        new("act2", new Sigmoid<double>(Shape.Vector(4))),
-        new("head", new Dense<double>(4, 3)));
+        new("hidden", new DenseLayer<double>(2, 6)),
+        new("act", new TanhLayer<double>(Shape.Vector(6))),
+        new("hidden2", new DenseLayer<double>(6, 4)),
+        new("act2", new SigmoidLayer<double>(Shape.Vector(4))),
+        new("head", new DenseLayer<double>(4, 3)));
 
     public static TheoryData<string, HypergradientKind, InnerLoop> Cases => new()
     {
@@ -31,9 +31,8 @@ public class HeadSpecializationTests
     {
         var net = Net();
         var method = new Hypergradient { Kind = kind };
-        var general = new MetaProblem<double>(new NetworkObjective<double>(net, SoftmaxCrossEntropy<double>.Instance), inner, method, HeadMask(net))
-        { SpecializeHeadOnly = false };
-        var special = new MetaProblem<double>(general.Objective, inner, method, HeadMask(net));
+        var special = new MetaProblem<double>(net, SoftmaxCrossEntropy<double>.Instance, inner, method, HeadMask(net));
+        var general = special.With(specializeHeadOnly: false);
         var task = MetaGradientTests.ClassificationTask(21);
         var meta = special.CreateMetaParameters(net.CreateParameters(4));
         var specialWorker = special.CreateWorker(task.SupportCount, task.QueryCount);
@@ -55,14 +54,14 @@ public class HeadSpecializationTests
     public void Specialization_applies_only_to_a_head_suffix_with_a_supported_method()
     {
         var net = Net();
-        var objective = new NetworkObjective<double>(net, SoftmaxCrossEntropy<double>.Instance);
+        var loss = SoftmaxCrossEntropy<double>.Instance;
         var middle = new bool[net.ParameterCount];
         var seg = net.Segment("hidden2");
         middle.AsSpan(seg.Offset, seg.Length).Fill(true);
-        Assert.False(new MetaProblem<double>(objective, new InnerLoop(), Hypergradient.Unrolled, middle).CreateWorker(9, 9).IsHeadSpecialized);
-        Assert.False(new MetaProblem<double>(objective, new InnerLoop { Proximal = 1 }, new Hypergradient { Kind = HypergradientKind.Implicit }, HeadMask(net))
+        Assert.False(new MetaProblem<double>(net, loss, new InnerLoop(), Hypergradient.Unrolled, middle).CreateWorker(9, 9).IsHeadSpecialized);
+        Assert.False(new MetaProblem<double>(net, loss, new InnerLoop { Proximal = 1 }, new Hypergradient { Kind = HypergradientKind.Implicit }, HeadMask(net))
             .CreateWorker(9, 9).IsHeadSpecialized);
-        Assert.False(new MetaProblem<double>(objective, new InnerLoop(), Hypergradient.Unrolled).CreateWorker(9, 9).IsHeadSpecialized);
+        Assert.False(new MetaProblem<double>(net, loss, new InnerLoop(), Hypergradient.Unrolled).CreateWorker(9, 9).IsHeadSpecialized);
     }
 
     private static bool[] HeadMask(Sequential<double> net)

@@ -1,3 +1,4 @@
+using MetaSpec.Engine;
 using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Meta;
@@ -15,9 +16,9 @@ namespace MetaSpec.Tests.Meta;
 public class MetaGradientTests
 {
     private static Sequential<double> Mlp() => new(Shape.Vector(2),
-        new("hidden", new Dense<double>(2, 5)),
-        new("act", new Tanh<double>(Shape.Vector(5))),
-        new("head", new Dense<double>(5, 3)));
+        new("hidden", new DenseLayer<double>(2, 5)),
+        new("act", new TanhLayer<double>(Shape.Vector(5))),
+        new("head", new DenseLayer<double>(5, 3)));
 
     private static TaskData<double> RegressionTask(int seed, int support = 6, int query = 7)
     {
@@ -35,13 +36,13 @@ public class MetaGradientTests
     private static double MetaObjective(TaskWorker<double> worker, TaskData<double> task, double[] meta, int steps)
     {
         worker.Adapt(meta, task);
-        return worker.QueryLoss(steps, task);
+        return worker.QueryLoss(steps);
     }
 
     private static (double[] analytic, double[] numeric) Compare(MetaProblem<double> problem, TaskData<double> task, double[]? meta = null)
     {
         var worker = problem.CreateWorker(task.SupportCount, task.QueryCount);
-        meta ??= problem.CreateMetaParameters(((Sequential<double>)((NetworkObjective<double>)problem.Objective).Network).CreateParameters(3));
+        meta ??= problem.CreateMetaParameters(problem.Network!.CreateParameters(3));
         var analytic = new double[problem.MetaParameterCount];
         worker.MetaGradient(meta, task, analytic);
         var numeric = FiniteDifference.Gradient(m => MetaObjective(worker, task, m, problem.Inner.Steps), meta);
@@ -90,7 +91,7 @@ public class MetaGradientTests
     {
         var problem = MetaProblem<double>.ForNetwork(Mlp(), MeanSquaredError<double>.Instance,
             new InnerLoop { Steps = steps, StepSize = 0.2, LearnStepSizes = true }, Hypergradient.Unrolled);
-        var net = ((NetworkObjective<double>)problem.Objective).Network;
+        var net = problem.Network!;
         var meta = problem.CreateMetaParameters(net.CreateParameters(5));
         var r = new Random(9);
         for (int i = net.ParameterCount; i < meta.Length; i++) meta[i] = 0.05 + 0.3 * r.NextDouble(); // distinct step sizes
@@ -115,7 +116,7 @@ public class MetaGradientTests
         var task = RegressionTask(6);
         var inner = new InnerLoop { Steps = 2, StepSize = 0.3 };
         var fo = MetaProblem<double>.ForNetwork(Mlp(), MeanSquaredError<double>.Instance, inner, Hypergradient.FirstOrder);
-        var net = ((NetworkObjective<double>)fo.Objective).Network;
+        var net = fo.Network!;
         var theta = net.CreateParameters(3);
         var worker = fo.CreateWorker(task.SupportCount, task.QueryCount);
         var g = new double[theta.Length];
@@ -136,7 +137,7 @@ public class MetaGradientTests
         var task = RegressionTask(7);
         var problem = MetaProblem<double>.ForNetwork(Mlp(), MeanSquaredError<double>.Instance,
             new InnerLoop { Steps = 1, StepSize = 0.25 }, Hypergradient.Reptile);
-        var net = ((NetworkObjective<double>)problem.Objective).Network;
+        var net = problem.Network!;
         var theta = net.CreateParameters(3);
         var g = new double[theta.Length];
         problem.CreateWorker(task.SupportCount, task.QueryCount).MetaGradient(theta, task, g);
@@ -188,7 +189,7 @@ public class MetaGradientTests
                 new Hypergradient { Kind = HypergradientKind.EvolutionStrategies, Directions = directions, Smoothing = 1e-4 }, "head");
             var worker = es.CreateWorker(task.SupportCount, task.QueryCount);
             worker.Random.Reseed(1);
-            var meta = es.CreateMetaParameters(((NetworkObjective<double>)es.Objective).Network.CreateParameters(3));
+            var meta = es.CreateMetaParameters(es.Network!.CreateParameters(3));
             var estimate = new double[meta.Length];
             worker.MetaGradient(meta, task, estimate);
             return Math.Sqrt(estimate.Zip(g, (a, b) => (a - b) * (a - b)).Sum() / g.Sum(x => x * x));
@@ -210,14 +211,14 @@ public class MetaGradientTests
         var original = (double[])task.SupportInputs.Clone();
         var originalTargets = (double[])task.SupportTargets.Clone();
         var worker = problem.CreateWorker(task.SupportCount, task.QueryCount, tasks);
-        var meta = problem.CreateMetaParameters(((NetworkObjective<double>)problem.Objective).Network.CreateParameters(3));
+        var meta = problem.CreateMetaParameters(problem.Network!.CreateParameters(3));
         double Objective(double[] m)
         {
             original.CopyTo(task.SupportInputs, 0);
             originalTargets.CopyTo(task.SupportTargets, 0);
             worker.Random.Reseed(42);
             worker.Adapt(m, task);
-            return worker.QueryLoss(3, task);
+            return worker.QueryLoss(3);
         }
         var numeric = FiniteDifference.Gradient(Objective, meta);
         original.CopyTo(task.SupportInputs, 0);

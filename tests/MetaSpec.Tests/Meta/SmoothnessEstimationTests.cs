@@ -1,6 +1,7 @@
 using MetaSpec.Meta;
 using MetaSpec.Optimizers;
 using MetaSpec.Tasks;
+using MetaSpec.Theory;
 
 namespace MetaSpec.Tests.Meta;
 

@@ -40,9 +40,9 @@ public class TrainerTests
     }
 
     private static Sequential<float> Net() => new(Shape.Vector(1),
-        new("hidden", new Dense<float>(1, 16)),
-        new("act", new ReLU<float>(Shape.Vector(16))),
-        new("head", new Dense<float>(16, 1)));
+        new("hidden", new DenseLayer<float>(1, 16)),
+        new("act", new ReLULayer<float>(Shape.Vector(16))),
+        new("head", new DenseLayer<float>(16, 1)));
 
     private static float[] Train(int threads, Hypergradient method, InnerLoop inner, int iterations = 5, int seed = 3)
     {
@@ -122,7 +122,7 @@ public class TrainerTests
     [Fact]
     public void Labels_out_of_range_and_mismatched_shapes_are_reported_with_the_set_and_sample()
     {
-        var net = new Sequential<double>(Shape.Vector(2), new NamedLayer<double>("head", new Dense<double>(2, 3)));
+        var net = new Sequential<double>(Shape.Vector(2), new NamedLayer<double>("head", new DenseLayer<double>(2, 3)));
         var problem = MetaProblem<double>.ForNetwork(net, SoftmaxCrossEntropy<double>.Instance, new InnerLoop(), Hypergradient.Unrolled);
         var worker = problem.CreateWorker(9, 9);
         var task = MetaGradientTests.ClassificationTask(1);
@@ -179,7 +179,7 @@ public class TrainerTests
         var net = Net();
         var inner = new InnerLoop { Steps = 3, StepSize = 0.01, ResetAdaptedToZero = resetHead };
         var problem = MetaProblem<float>.ForNetwork(net, MeanSquaredError<float>.Instance, inner, Hypergradient.Unrolled, "head");
-        var learner = new NetworkLearner<float>(net, problem, new Adam<float>(net.ParameterCount), new TrainerOptions(), seed: 2);
+        var learner = new NetworkLearner<float>(problem, new Adam<float>(net.ParameterCount), new TrainerOptions(), seed: 2);
         float[] x = [0.5f, -1, 2, 3, -4], y = [1, 0, -1, 0.5f, 2];
         var start = learner.Adapt(x, y, steps: 0).Parameters.ToArray();
         var expected = learner.Parameters.ToArray();

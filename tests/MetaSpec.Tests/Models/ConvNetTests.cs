@@ -16,16 +16,16 @@ public class ConvNetTests
     private static Sequential<T> ConvNet<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {
         var input = Shape.Image(1, 8, 8);
-        var conv1 = new Conv2d<T>(input, 4, 3, padding: 1);
-        var bn1 = new BatchNorm2d<T>(conv1.OutputShape);
-        var relu1 = new ReLU<T>(bn1.OutputShape);
-        var pool1 = new MaxPool2d<T>(relu1.OutputShape, 2);
-        var conv2 = new Conv2d<T>(pool1.OutputShape, 6, 3, padding: 1);
-        var bn2 = new BatchNorm2d<T>(conv2.OutputShape);
-        var relu2 = new ReLU<T>(bn2.OutputShape);
-        var pool2 = new MaxPool2d<T>(relu2.OutputShape, 2);
-        var flatten = new Flatten<T>(pool2.OutputShape);
-        var head = new Dense<T>(flatten.OutputShape.Size, Classes);
+        var conv1 = new Conv2dLayer<T>(input, 4, 3, padding: 1);
+        var bn1 = new BatchNorm2dLayer<T>(conv1.OutputShape);
+        var relu1 = new ReLULayer<T>(bn1.OutputShape);
+        var pool1 = new MaxPool2dLayer<T>(relu1.OutputShape, 2);
+        var conv2 = new Conv2dLayer<T>(pool1.OutputShape, 6, 3, padding: 1);
+        var bn2 = new BatchNorm2dLayer<T>(conv2.OutputShape);
+        var relu2 = new ReLULayer<T>(bn2.OutputShape);
+        var pool2 = new MaxPool2dLayer<T>(relu2.OutputShape, 2);
+        var flatten = new FlattenLayer<T>(pool2.OutputShape);
+        var head = new DenseLayer<T>(flatten.OutputShape.Size, Classes);
         return new Sequential<T>(input,
             new("conv1", conv1), new("bn1", bn1), new("relu1", relu1), new("pool1", pool1),
             new("conv2", conv2), new("bn2", bn2), new("relu2", relu2), new("pool2", pool2),

@@ -1,4 +1,4 @@
-using MetaSpec.Data;
+using MetaSpec.Datasets;
 using MetaSpec.Tasks;
 
 namespace MetaSpec.Tests.Tasks;

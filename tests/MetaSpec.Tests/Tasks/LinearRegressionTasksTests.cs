@@ -1,4 +1,5 @@
 using MetaSpec.Tasks;
+using MetaSpec.Theory;
 
 namespace MetaSpec.Tests.Tasks;
 

@@ -1,0 +1,202 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using MetaSpec.Kernels;
+
+namespace MetaSpec.Layers;
+
+/// <summary>
+/// 2-D max pooling (PyTorch's MaxPool2d without padding, floor mode): each channel of a [C, H, W] sample is
+/// covered by k×k windows with stride s, giving [C, Ho, Wo] with Ho = ⌊(H − k)/s⌋ + 1 and Wo likewise:
+/// y[c, oh, ow] = x[a(c, oh, ow)], where a is the argmax of x over the window (the first maximum in row-major
+/// window order when values tie).
+/// </summary>
+/// <remarks>
+/// The layer is piecewise linear, so its derivatives route values along the argmax:
+/// x̄[a] += ȳ (summed where windows overlap and share an argmax), ẏ = ẋ[a], and the backward tangent routes ȳ̇
+/// exactly as the backward pass routes ȳ (the second derivative is zero almost everywhere).
+/// <see cref="Forward"/> records a as state so the other kernels need not search the windows again.
+/// </remarks>
+public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ConvolutionGeometry _geometry;
+
+    /// <summary>
+    /// Max pooling of <paramref name="input"/> images with a <paramref name="kernelSize"/>² window and
+    /// <paramref name="stride"/> (default: the kernel size, so windows tile the image).
+    /// </summary>
+    public MaxPool2dLayer(Shape input, int kernelSize, int? stride = null)
+    {
+        if (input.IsVector)
+            throw new ArgumentException($"MaxPool2d needs image samples [C, H, W], got the vector shape {input}.", nameof(input));
+        if (kernelSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(kernelSize), $"MaxPool2d on input {input} needs a kernel size of at least 1, got {kernelSize}.");
+        int step = stride ?? kernelSize;
+        if (step < 1)
+            throw new ArgumentOutOfRangeException(nameof(stride), $"MaxPool2d on input {input} needs a stride of at least 1, got {step}.");
+        if (kernelSize > input.Height || kernelSize > input.Width)
+            throw new ArgumentException(
+                $"MaxPool2d window {kernelSize}×{kernelSize} does not fit input {input} (plane {input.Height}×{input.Width}).", nameof(kernelSize));
+        _geometry = new ConvolutionGeometry(input.Channels, input.Height, input.Width, kernelSize, step, padding: 0);
+        InputShape = input;
+        OutputShape = Shape.Image(input.Channels, _geometry.OutputHeight, _geometry.OutputWidth);
+    }
+
+    /// <inheritdoc/>
+    public Shape InputShape { get; }
+
+    /// <inheritdoc/>
+    public Shape OutputShape { get; }
+
+    /// <summary>k.</summary>
+    public int KernelSize => _geometry.KernelSize;
+
+    /// <summary>s.</summary>
+    public int Stride => _geometry.Stride;
+
+    /// <inheritdoc/>
+    public int ParameterCount => 0;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ParameterTensor> ParameterTensors => [];
+
+    /// <inheritdoc/>
+    /// <remarks>One int per output value (the argmax's index within its sample), stored in the bytes of T values.</remarks>
+    public int StateLength(int batch)
+    {
+        long bytes = (long)batch * OutputShape.Size * sizeof(int);
+        return checked((int)((bytes + Unsafe.SizeOf<T>() - 1) / Unsafe.SizeOf<T>()));
+    }
+
+    /// <inheritdoc/>
+    public int TangentStateLength(int batch) => 0;
+
+    /// <inheritdoc/>
+    public int ScratchLength(int batch) => 0;
+
+    /// <inheritdoc/>
+    public void Initialize(Span<T> parameters, Random random) { }
+
+    /// <inheritdoc/>
+    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch)
+    {
+        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        Span<int> argmax = Argmax(state, batch);
+        Span<T> y = output.Slice(0, batch * outSize);
+        ReadOnlySpan<T> x = input.Slice(0, batch * inSize);
+        int k = _geometry.KernelSize, stride = _geometry.Stride, width = _geometry.Width, plane = _geometry.PlaneSize;
+        int outHeight = _geometry.OutputHeight, outWidth = _geometry.OutputWidth;
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+        ref int aRef = ref MemoryMarshal.GetReference(argmax);
+        // Every window lies inside its plane (no padding; the constructor checked k ≤ H, W), so with the spans'
+        // lengths checked by the slices above, the unchecked reads below stay in bounds.
+        int o = 0;
+        for (int b = 0; b < batch; b++)
+            for (int c = 0; c < _geometry.Channels; c++)
+            {
+                int planeStart = c * plane;
+                ref T sample = ref Unsafe.Add(ref xRef, b * inSize);
+                for (int oh = 0; oh < outHeight; oh++)
+                    for (int ow = 0; ow < outWidth; ow++, o++)
+                    {
+                        int corner = planeStart + oh * stride * width + ow * stride;
+                        int best = corner;
+                        T bestValue = Unsafe.Add(ref sample, corner);
+                        if (k == 2)
+                        {
+                            // The common 2×2 window, unrolled: loop bookkeeping would cost as much as the comparisons.
+                            KeepFirstMaximum(ref sample, corner + 1, ref bestValue, ref best);
+                            KeepFirstMaximum(ref sample, corner + width, ref bestValue, ref best);
+                            KeepFirstMaximum(ref sample, corner + width + 1, ref bestValue, ref best);
+                        }
+                        else
+                        {
+                            for (int i = 0; i < k; i++)
+                                for (int j = 0; j < k; j++)
+                                    KeepFirstMaximum(ref sample, corner + i * width + j, ref bestValue, ref best);
+                        }
+                        Unsafe.Add(ref yRef, o) = bestValue;
+                        Unsafe.Add(ref aRef, o) = best;
+                    }
+            }
+    }
+
+    /// <summary>Takes x[index] as the new maximum if it is strictly greater, so ties keep the first maximum, as PyTorch does.</summary>
+    /// <remarks>
+    /// Written as selects rather than a branch (the JIT keeps a branch for a conditional on a float comparison): on real
+    /// activations the comparison is a coin flip, and mispredicted branches cost more than the whole window otherwise.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void KeepFirstMaximum(ref T sample, int index, ref T bestValue, ref int best)
+    {
+        T value = Unsafe.Add(ref sample, index);
+        bool greater = value > bestValue;
+        int replace = -Unsafe.As<bool, byte>(ref greater); // all ones when greater, else 0
+        best ^= (best ^ index) & replace;
+        bestValue = T.MaxNative(bestValue, value);
+    }
+
+    /// <inheritdoc/>
+    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
+        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    {
+        // x̄[a] += ȳ
+        if (!inputGradient.IsEmpty) Route(batch, Argmax(state, batch), outputGradient, inputGradient);
+    }
+
+    /// <inheritdoc/>
+    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
+        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    {
+        // ẏ = ẋ[a]
+        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        Span<T> yDot = outputTangent.Slice(0, batch * outSize);
+        if (inputTangent.IsEmpty)
+        {
+            yDot.Clear();
+            return;
+        }
+        ReadOnlySpan<int> argmax = Argmax(state, batch);
+        ReadOnlySpan<T> xDot = inputTangent.Slice(0, batch * inSize);
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<T> sample = xDot.Slice(b * inSize, inSize);
+            ReadOnlySpan<int> indices = argmax.Slice(b * outSize, outSize);
+            Span<T> dst = yDot.Slice(b * outSize, outSize);
+            for (int o = 0; o < indices.Length; o++) dst[o] = sample[indices[o]];
+        }
+    }
+
+    /// <inheritdoc/>
+    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
+        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
+        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
+        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    {
+        // d/dε x̄[a] += ȳ̇ (the argmax does not move under an infinitesimal perturbation)
+        if (!inputGradientTangent.IsEmpty) Route(batch, Argmax(state, batch), outputGradientTangent, inputGradientTangent);
+    }
+
+    private Span<int> Argmax(Span<T> state, int batch) =>
+        MemoryMarshal.Cast<T, int>(state).Slice(0, batch * OutputShape.Size);
+
+    private ReadOnlySpan<int> Argmax(ReadOnlySpan<T> state, int batch) =>
+        MemoryMarshal.Cast<T, int>(state).Slice(0, batch * OutputShape.Size);
+
+    /// <summary>dx = 0, then dx[a] += dy for every output.</summary>
+    private void Route(int batch, ReadOnlySpan<int> argmax, ReadOnlySpan<T> outputValues, Span<T> inputValues)
+    {
+        int inSize = InputShape.Size, outSize = OutputShape.Size;
+        Span<T> dx = inputValues.Slice(0, batch * inSize);
+        dx.Clear();
+        ReadOnlySpan<T> dy = outputValues.Slice(0, batch * outSize);
+        for (int b = 0; b < batch; b++)
+        {
+            Span<T> sample = dx.Slice(b * inSize, inSize);
+            ReadOnlySpan<int> indices = argmax.Slice(b * outSize, outSize);
+            ReadOnlySpan<T> values = dy.Slice(b * outSize, outSize);
+            for (int o = 0; o < indices.Length; o++) sample[indices[o]] += values[o];
+        }
+    }
+}
