@@ -46,7 +46,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor LearnedStepSizesWithoutUnrolling = Create(RuleIdentifiers.LearnedStepSizesWithoutUnrolling, Usage, DiagnosticSeverity.Error,
         "Learned step sizes need a method that differentiates through the inner steps",
-        "LearnStepSizes (Meta-SGD) needs the Unrolled or HessianFree method, not {0}: {1}");
+        "LearnStepSizes (Meta-SGD) needs the Unrolled, HessianFree or FirstOrder method, not {0}: {1}");
 
     public static readonly DiagnosticDescriptor LearnedStepSizesWithReset = Create(RuleIdentifiers.LearnedStepSizesWithReset, Usage, DiagnosticSeverity.Error,
         "Learned step sizes with a head re-solved from zero",
