@@ -76,7 +76,7 @@ internal static class GeometryRules
     /// <paramref name="parameterCount"/> parameters whose adapted tensors have the shapes <paramref name="blocks"/>, in θ order.
     /// The runtime's geometries lay out exactly this many (a test compares them); the generator emits it in MetaParameterCount.
     /// </summary>
-    public static int ParameterCount(StepGeometryKind kind, int parameterCount, System.Collections.Generic.IReadOnlyList<int[]> blocks,
+    public static long ParameterCount(StepGeometryKind kind, int parameterCount, System.Collections.Generic.IReadOnlyList<int[]> blocks,
         int embedding, int hidden, bool denseOutput)
     {
         long count = 0;
@@ -111,7 +111,7 @@ internal static class GeometryRules
                 }
                 break;
         }
-        return count > int.MaxValue ? throw new System.ArgumentException($"The {kind} geometry would have {count} meta-parameters, more than a buffer can hold.") : (int)count;
+        return count;
     }
 
     private static long Length(int[] dimensions)

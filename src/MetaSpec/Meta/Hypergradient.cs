@@ -44,9 +44,9 @@ public sealed record Hypergradient
         ArgumentNullException.ThrowIfNull(inner);
         inner.Validate();
         var method = (HypergradientMethod)Kind;
+        if (GeometryRules.MethodProblem((StepGeometryKind)inner.DeclaredGeometry.Kind, method) is { } geometry) throw new ArgumentException(geometry + ".");
         if (inner.LearnStepSizes && MethodCapabilities.WhyNoLearnedGeometry(method) is { } reason)
             throw new ArgumentException($"Learned step sizes (Meta-SGD) need a method that differentiates through the inner steps (Unrolled, HessianFree or FirstOrder), not {Kind}: {reason}.");
-        if (GeometryRules.MethodProblem((StepGeometryKind)inner.Geometry.Kind, method) is { } geometry) throw new ArgumentException(geometry + ".");
         if (MethodCapabilities.NeedsProximal(method) && inner.Proximal <= 0)
             throw new ArgumentException("The implicit method needs a proximal weight λ > 0: it makes the inner problem strongly convex and the linear system solvable.");
         var solver = (LinearSolver)Solver;

@@ -47,6 +47,9 @@ public sealed record InnerLoop
         init => _geometry = value ?? throw new ArgumentNullException(nameof(Geometry));
     }
 
+    /// <summary>The geometry as set (not <see cref="LearnStepSizes"/>' diagonal): which rule a conflict belongs to (MSPEC009 or MSPEC014).</summary>
+    internal StepGeometry DeclaredGeometry => _geometry;
+
     /// <summary>
     /// Start the adapted subset from zero for every task instead of from θ (a head re-solved per task on a
     /// shared, meta-learned embedding). The adapted subset is then not meta-learned.
