@@ -57,11 +57,15 @@ internal static class GeometryRules
     /// <summary>MSPEC016: {0} the geometry, {1} why.</summary>
     public const string ResetFormat = "The learned {0} geometry cannot be combined with ResetAdaptedToZero: {1}; remove one of them";
 
-    /// <summary>MSPEC016's message; null when the geometry allows a head re-solved from zero.</summary>
-    public static string? ResetProblem(StepGeometryKind kind, bool resetAdaptedToZero) => !resetAdaptedToZero || !IsLearned(kind) ? null : Format(ResetFormat, kind,
-        kind == StepGeometryKind.MirrorMap
+    /// <summary>Why the geometry cannot start from a head re-solved from zero; null when it can (the identity).</summary>
+    public static string? WhyNoReset(StepGeometryKind kind) => !IsLearned(kind) ? null
+        : kind == StepGeometryKind.MirrorMap
             ? "the inner loop would start the head at g(0) = μ rather than at zero, and the dual start z₀ it meta-learns would be discarded"
-            : "a learned geometry is meta-learned together with a starting point, which a head re-solved from zero does not have");
+            : "a learned geometry is meta-learned together with a starting point, which a head re-solved from zero does not have";
+
+    /// <summary>MSPEC016's message; null when the geometry allows a head re-solved from zero.</summary>
+    public static string? ResetProblem(StepGeometryKind kind, bool resetAdaptedToZero) =>
+        resetAdaptedToZero && WhyNoReset(kind) is { } reason ? Format(ResetFormat, kind, reason) : null;
 
     /// <summary>MSPEC017: {0} the geometry.</summary>
     public const string StepSizesFormat =
