@@ -202,7 +202,7 @@ public class EngineGeometryTests(ITestOutputHelper output)
         {
             var settings = Geometry(kind);
             var problem = MetaProblem<double>.ForNetwork(net, MeanSquaredError<double>.Instance, new InnerLoop { Geometry = settings }, Hypergradient.Unrolled);
-            int expected = MetaSpec.Specification.GeometryRules.ParameterCount((MetaSpec.Specification.StepGeometryKind)settings.Kind, net.ParameterCount,
+            long expected = MetaSpec.Specification.GeometryRules.ParameterCount((MetaSpec.Specification.StepGeometryKind)settings.Kind, net.ParameterCount,
                 tensors, settings.Embedding, settings.Hidden, settings.DenseOutput);
             Assert.Equal(net.ParameterCount + expected, problem.MetaParameterCount);
             Assert.Equal(problem.MetaParameterCount, problem.MetaTensors.Sum(t => t.Length));

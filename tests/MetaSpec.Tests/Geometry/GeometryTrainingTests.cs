@@ -3,6 +3,7 @@ using MetaSpec.Losses;
 using MetaSpec.Meta;
 using MetaSpec.Models;
 using MetaSpec.Optimizers;
+using MetaSpec.Tasks;
 using MetaSpec.Tests.Meta;
 using static MetaSpec.Tests.Meta.TrainerTests;
 
@@ -203,6 +204,29 @@ public sealed class GeometryTrainingTests : IDisposable
         var b = MetaProblem<float>.ForNetwork(Net(), MeanSquaredError<float>.Instance, byGeometry, Hypergradient.FirstOrder);
         Assert.Equal(a.MetaTensors.Select(t => (t.Name, t.Offset, t.Length)), b.MetaTensors.Select(t => (t.Name, t.Offset, t.Length)));
         Assert.StartsWith("step_size.", a.MetaTensors[^1].Name);
+    }
+
+    [Theory]
+    [InlineData("kronecker")]
+    [InlineData("mirror")]
+    public void Evaluation_reports_the_inner_loss_and_gradient_norm_at_every_step(string kind)
+    {
+        var problem = Problem(kind, HypergradientKind.Unrolled);
+        var meta = problem.CreateMetaParameters(problem.Network!.CreateParameters(1), 1);
+        ITaskDistribution<float> tasks = new WaveTasks();
+        var result = MetaEvaluator.Evaluate(problem, meta, tasks, 1, seed: 8, steps: 3);
+        Assert.Equal(3, result.SupportLoss.Length);
+        Assert.Equal(3, result.SupportGradientNorm.Length);
+        // The same task by hand: the evaluator's first draw from its seed; at step 0 the point is θ₀ (g is the identity at initialisation).
+        var task = tasks.CreateTaskData();
+        tasks.Sample(new MetaSpec.Engine.SeededRandom(8), task);
+        var net = problem.Network;
+        var gradient = new float[net.ParameterCount];
+        float loss = net.Gradient(meta.AsSpan(0, net.ParameterCount), task.SupportInputs, task.SupportTargets, MeanSquaredError<float>.Instance, gradient,
+            net.CreateWorkspace(task.SupportCount));
+        Assert.Equal(loss, result.SupportLoss[0].Mean, 6);
+        Assert.Equal(System.Numerics.Tensors.TensorPrimitives.Norm<float>(gradient), result.SupportGradientNorm[0].Mean, 5);
+        Assert.True(result.SupportLoss[2].Mean < result.SupportLoss[0].Mean, "the inner loop lowers the support loss");
     }
 
     [Fact]
