@@ -120,8 +120,11 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
     private ReadOnlySpan<T> Bias(ReadOnlySpan<T> p) => p.Slice(_filters * _patch, _filters);
 
     /// <inheritdoc/>
-    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch)
+    public void Forward(in ForwardPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, input = pass.Input;
+        Span<T> output = pass.Output, scratch = pass.Scratch;
         // y_b = W·cols(x_b) + b
         int group = SamplesPerProduct(batch);
         for (int start = 0; start < batch; start += group)
@@ -137,9 +140,11 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
     }
 
     /// <inheritdoc/>
-    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    public void Backward(in BackwardPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, input = pass.Input, outputGradient = pass.OutputGradient;
+        Span<T> inputGradient = pass.InputGradient, parameterGradient = pass.ParameterGradient, scratch = pass.Scratch;
         // W̄ = Σ_b ȳ_b·cols(x_b)ᵀ, b̄ = Σ ȳ, x̄_b = col2im(Wᵀ·ȳ_b)
         Span<T> weightGradient = parameterGradient.Slice(0, _filters * _patch);
         Span<T> biasGradient = parameterGradient.Slice(_filters * _patch, _filters);
@@ -162,9 +167,11 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
     }
 
     /// <inheritdoc/>
-    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    public void ForwardTangent(in ForwardTangentPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, parameterTangent = pass.ParameterTangent, input = pass.Input, inputTangent = pass.InputTangent;
+        Span<T> outputTangent = pass.OutputTangent, scratch = pass.Scratch;
         // ẏ_b = Ẇ·cols(x_b) + W·cols(ẋ_b) + ḃ, the second term dropped when ẋ = 0
         int group = SamplesPerProduct(batch);
         for (int start = 0; start < batch; start += group)
@@ -185,11 +192,12 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
     }
 
     /// <inheritdoc/>
-    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    public void BackwardTangent(in BackwardTangentPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, parameterTangent = pass.ParameterTangent, input = pass.Input, inputTangent = pass.InputTangent;
+        ReadOnlySpan<T> outputGradient = pass.OutputGradient, outputGradientTangent = pass.OutputGradientTangent;
+        Span<T> inputGradientTangent = pass.InputGradientTangent, parameterGradientTangent = pass.ParameterGradientTangent, scratch = pass.Scratch;
         // d/dε x̄_b = col2im(Wᵀ·ȳ̇_b + Ẇᵀ·ȳ_b);  d/dε W̄ = Σ_b ȳ̇_b·cols(x_b)ᵀ + ȳ_b·cols(ẋ_b)ᵀ;  d/dε b̄ = Σ ȳ̇
         Span<T> weightGradientTangent = parameterGradientTangent.Slice(0, _filters * _patch);
         Span<T> biasGradientTangent = parameterGradientTangent.Slice(_filters * _patch, _filters);

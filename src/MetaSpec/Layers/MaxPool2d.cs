@@ -78,8 +78,11 @@ public sealed class MaxPool2d<T> : ILayer<T> where T : unmanaged, IFloatingPoint
     public void Initialize(Span<T> parameters, Random random) { }
 
     /// <inheritdoc/>
-    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch)
+    public void Forward(in ForwardPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> input = pass.Input;
+        Span<T> output = pass.Output, state = pass.State;
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         Span<int> argmax = Argmax(state, batch);
         Span<T> y = output.Slice(0, batch * outSize);
@@ -138,18 +141,19 @@ public sealed class MaxPool2d<T> : ILayer<T> where T : unmanaged, IFloatingPoint
     }
 
     /// <inheritdoc/>
-    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    public void Backward(in BackwardPass<T> pass)
     {
         // x̄[a] += ȳ
-        if (!inputGradient.IsEmpty) Route(batch, Argmax(state, batch), outputGradient, inputGradient);
+        if (!pass.InputGradient.IsEmpty) Route(pass.Batch, Argmax(pass.State, pass.Batch), pass.OutputGradient, pass.InputGradient);
     }
 
     /// <inheritdoc/>
-    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    public void ForwardTangent(in ForwardTangentPass<T> pass)
     {
         // ẏ = ẋ[a]
+        int batch = pass.Batch;
+        ReadOnlySpan<T> inputTangent = pass.InputTangent;
+        Span<T> outputTangent = pass.OutputTangent;
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         Span<T> yDot = outputTangent.Slice(0, batch * outSize);
         if (inputTangent.IsEmpty)
@@ -157,7 +161,7 @@ public sealed class MaxPool2d<T> : ILayer<T> where T : unmanaged, IFloatingPoint
             yDot.Clear();
             return;
         }
-        ReadOnlySpan<int> argmax = Argmax(state, batch);
+        ReadOnlySpan<int> argmax = Argmax(pass.State, batch);
         ReadOnlySpan<T> xDot = inputTangent.Slice(0, batch * inSize);
         for (int b = 0; b < batch; b++)
         {
@@ -169,13 +173,11 @@ public sealed class MaxPool2d<T> : ILayer<T> where T : unmanaged, IFloatingPoint
     }
 
     /// <inheritdoc/>
-    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    public void BackwardTangent(in BackwardTangentPass<T> pass)
     {
         // d/dε x̄[a] += ȳ̇ (the argmax does not move under an infinitesimal perturbation)
-        if (!inputGradientTangent.IsEmpty) Route(batch, Argmax(state, batch), outputGradientTangent, inputGradientTangent);
+        if (!pass.InputGradientTangent.IsEmpty)
+            Route(pass.Batch, Argmax(pass.State, pass.Batch), pass.OutputGradientTangent, pass.InputGradientTangent);
     }
 
     private Span<int> Argmax(Span<T> state, int batch) =>

@@ -72,7 +72,7 @@ public class ConvolutionTests
         var theta = RandomVector(random, layer.ParameterCount);
         var x = RandomVector(random, batch * input.Size);
         var y = new double[batch * layer.OutputShape.Size];
-        layer.Forward(batch, theta, x, y, [], new double[layer.ScratchLength(batch)]);
+        layer.Forward(new ForwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = y, Scratch = new double[layer.ScratchLength(batch)] });
         Close(NaiveConvolution(batch, input, layer, theta, x), y, 1e-13, "convolution");
     }
 
@@ -132,11 +132,11 @@ public class ConvolutionTests
         var dy = RandomVector(random, batch * d.OutputShape.Size);
         var (yd, dxd, dtd) = (new double[dy.Length], new double[x.Length], new double[theta.Length]);
         var (yf, dxf, dtf) = (new float[dy.Length], new float[x.Length], new float[theta.Length]);
-        d.Forward(batch, theta, x, yd, [], new double[d.ScratchLength(batch)]);
-        d.Backward(batch, theta, x, yd, [], dy, dxd, dtd, new double[d.ScratchLength(batch)]);
+        d.Forward(new ForwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = yd, Scratch = new double[d.ScratchLength(batch)] });
+        d.Backward(new BackwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = yd, OutputGradient = dy, InputGradient = dxd, ParameterGradient = dtd, Scratch = new double[d.ScratchLength(batch)] });
         float[] F(double[] v) => v.Select(e => (float)e).ToArray();
-        f.Forward(batch, F(theta), F(x), yf, [], new float[f.ScratchLength(batch)]);
-        f.Backward(batch, F(theta), F(x), yf, [], F(dy), dxf, dtf, new float[f.ScratchLength(batch)]);
+        f.Forward(new ForwardPass<float> { Batch = batch, Parameters = F(theta), Input = F(x), Output = yf, Scratch = new float[f.ScratchLength(batch)] });
+        f.Backward(new BackwardPass<float> { Batch = batch, Parameters = F(theta), Input = F(x), Output = yf, OutputGradient = F(dy), InputGradient = dxf, ParameterGradient = dtf, Scratch = new float[f.ScratchLength(batch)] });
         double[] D(float[] v) => v.Select(e => (double)e).ToArray();
         Close(yd, D(yf), 1e-5, "y");
         Close(dxd, D(dxf), 1e-5, "x̄");
