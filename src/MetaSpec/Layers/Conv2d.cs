@@ -39,6 +39,8 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
     private readonly int _filters;   // F
     private readonly int _patch;     // K = C·k·k, the inner dimension of every product
     private readonly int _positions; // P = Ho·Wo, the columns per sample
+    private readonly int[]? _windowOffsets; // for strided or not-"same" convolutions: im2col through a padded copy (PaddedIm2Col)
+    private readonly int _paddedLength;     // scratch for that copy
 
     /// <summary>
     /// A convolution of <paramref name="input"/> images [C, H, W] into <paramref name="outChannels"/> channels
@@ -66,6 +68,13 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
         _filters = outChannels;
         _patch = _geometry.PatchSize;
         _positions = _geometry.OutputPositions;
+        // Stride 1 with "same" padding moves whole planes (Im2Col's fast path); everything else gathers, which the
+        // padded copy turns into one offset-table gather per row of X instead of short bounds-checked runs.
+        if (stride != 1 || _geometry.OutputWidth != input.Width || _geometry.OutputHeight != input.Height)
+        {
+            _windowOffsets = PaddedIm2Col.WindowOffsets(_geometry);
+            _paddedLength = PaddedIm2Col.PaddedSize(_geometry);
+        }
         InputShape = input;
         OutputShape = Shape.Image(outChannels, _geometry.OutputHeight, _geometry.OutputWidth);
         ParameterTensors =
@@ -106,8 +115,11 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
     public int TangentStateLength(int batch) => 0;
 
     /// <inheritdoc/>
-    /// <remarks>The column matrix (K × N) and two F × N product buffers, N = samples per product × Ho·Wo.</remarks>
-    public int ScratchLength(int batch) => (_patch + 2 * _filters) * SamplesPerProduct(batch) * _positions;
+    /// <remarks>
+    /// The column matrix (K × N) and two F × N product buffers, N = samples per product × Ho·Wo, then (strided or
+    /// not-"same" convolutions) a padded copy of one image.
+    /// </remarks>
+    public int ScratchLength(int batch) => (_patch + 2 * _filters) * SamplesPerProduct(batch) * _positions + _paddedLength;
 
     /// <inheritdoc/>
     public void Initialize(Span<T> parameters, Random random) =>
@@ -133,7 +145,7 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
             Span<T> columns = scratch.Slice(0, _patch * width);
             Span<T> outputs = OutputSamples(output, start, n);
             Span<T> product = ProductBuffer(scratch, n, outputs);
-            UnfoldGroup(input, start, n, columns);
+            UnfoldGroup(input, start, n, columns, scratch);
             Gemm.Multiply(false, false, _filters, width, _patch, Weight(parameters), _patch, columns, width, product, width);
             ScatterWithBias(product, n, Bias(parameters), outputs);
         }
@@ -155,13 +167,13 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
             int n = Math.Min(group, batch - start), width = n * _positions;
             Span<T> columns = scratch.Slice(0, _patch * width);
             ReadOnlySpan<T> dy = GatherGroup(outputGradient, start, n, scratch.Slice(_patch * width, _filters * width));
-            UnfoldGroup(input, start, n, columns);
+            UnfoldGroup(input, start, n, columns, scratch);
             Gemm.Multiply(false, true, _filters, _patch, width, dy, width, columns, width, weightGradient, _patch, accumulate: start > 0);
             AddRowSums(dy, width, biasGradient);
             if (!inputGradient.IsEmpty)
             {
                 Gemm.Multiply(true, false, _patch, width, _filters, Weight(parameters), _patch, dy, width, columns, width);
-                FoldGroup(columns, start, n, inputGradient);
+                FoldGroup(columns, start, n, inputGradient, scratch);
             }
         }
     }
@@ -180,11 +192,11 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
             Span<T> columns = scratch.Slice(0, _patch * width);
             Span<T> outputs = OutputSamples(outputTangent, start, n);
             Span<T> product = ProductBuffer(scratch, n, outputs);
-            UnfoldGroup(input, start, n, columns);
+            UnfoldGroup(input, start, n, columns, scratch);
             Gemm.Multiply(false, false, _filters, width, _patch, Weight(parameterTangent), _patch, columns, width, product, width);
             if (!inputTangent.IsEmpty)
             {
-                UnfoldGroup(inputTangent, start, n, columns);
+                UnfoldGroup(inputTangent, start, n, columns, scratch);
                 Gemm.Multiply(false, false, _filters, width, _patch, Weight(parameters), _patch, columns, width, product, width, accumulate: true);
             }
             ScatterWithBias(product, n, Bias(parameterTangent), outputs);
@@ -213,13 +225,13 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
             {
                 Gemm.Multiply(true, false, _patch, width, _filters, Weight(parameters), _patch, dyDot, width, columns, width);
                 Gemm.Multiply(true, false, _patch, width, _filters, Weight(parameterTangent), _patch, dy, width, columns, width, accumulate: true);
-                FoldGroup(columns, start, n, inputGradientTangent);
+                FoldGroup(columns, start, n, inputGradientTangent, scratch);
             }
-            UnfoldGroup(input, start, n, columns);
+            UnfoldGroup(input, start, n, columns, scratch);
             Gemm.Multiply(false, true, _filters, _patch, width, dyDot, width, columns, width, weightGradientTangent, _patch, accumulate: start > 0);
             if (!inputTangent.IsEmpty)
             {
-                UnfoldGroup(inputTangent, start, n, columns);
+                UnfoldGroup(inputTangent, start, n, columns, scratch);
                 Gemm.Multiply(false, true, _filters, _patch, width, dy, width, columns, width, weightGradientTangent, _patch, accumulate: true);
             }
             AddRowSums(dyDot, width, biasGradientTangent);
@@ -237,23 +249,36 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
         n == 1 ? outputs : scratch.Slice(_patch * n * _positions, _filters * n * _positions);
 
     /// <summary>Unfolds samples start … start + n − 1 side by side: sample b's columns start at b·Ho·Wo.</summary>
-    private void UnfoldGroup(ReadOnlySpan<T> images, int start, int n, Span<T> columns)
+    private void UnfoldGroup(ReadOnlySpan<T> images, int start, int n, Span<T> columns, Span<T> scratch)
     {
         int size = InputShape.Size, width = n * _positions;
         for (int b = 0; b < n; b++)
-            Im2Col.Unfold(_geometry, images.Slice((start + b) * size, size), columns.Slice(b * _positions), width);
+        {
+            if (_windowOffsets is null)
+                Im2Col.Unfold(_geometry, images.Slice((start + b) * size, size), columns.Slice(b * _positions), width);
+            else
+                PaddedIm2Col.Unfold(_geometry, _windowOffsets, images.Slice((start + b) * size, size), Padded(scratch), columns.Slice(b * _positions), width);
+        }
     }
 
     /// <summary>
     /// The adjoint of <see cref="UnfoldGroup"/>: overwrites samples start … start + n − 1. May zero the column
     /// entries that fall on padding (see <see cref="Im2Col.Fold{T}"/>).
     /// </summary>
-    private void FoldGroup(Span<T> columns, int start, int n, Span<T> images)
+    private void FoldGroup(Span<T> columns, int start, int n, Span<T> images, Span<T> scratch)
     {
         int size = InputShape.Size, width = n * _positions;
         for (int b = 0; b < n; b++)
-            Im2Col.Fold(_geometry, columns.Slice(b * _positions), width, images.Slice((start + b) * size, size));
+        {
+            if (_windowOffsets is null)
+                Im2Col.Fold(_geometry, columns.Slice(b * _positions), width, images.Slice((start + b) * size, size));
+            else
+                PaddedIm2Col.Fold(_geometry, _windowOffsets, columns.Slice(b * _positions), width, Padded(scratch), images.Slice((start + b) * size, size));
+        }
     }
+
+    /// <summary>The padded image's scratch: after everything else (see <see cref="ScratchLength"/>).</summary>
+    private Span<T> Padded(Span<T> scratch) => scratch.Slice(scratch.Length - _paddedLength, _paddedLength);
 
     /// <summary>
     /// Rearranges n batch-major [F, Ho, Wo] samples into one F × n·Ho·Wo matrix (sample b in columns b·Ho·Wo …);

@@ -14,6 +14,8 @@ public class ConvolutionTests
         { 3, 2, 6, 2, 3, 2, 1 },
         { 1, 3, 5, 2, 2, 2, 0 },
         { 2, 2, 4, 3, 1, 1, 0 },
+        { 2, 3, 9, 4, 3, 2, 1 },  // Finn et al.'s Omniglot block: stride 2, padding 1, odd plane (9 → 5)
+        { 2, 2, 8, 3, 3, 2, 1 },  // 16 positions: whole gather vectors in float and double
     };
 
     [Theory]
@@ -119,12 +121,14 @@ public class ConvolutionTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2d<double>(Shape.Image(1, 4, 4), 2, 3, padding: -1));
     }
 
-    [Fact]
-    public void Float_matches_double()
+    [Theory]
+    [InlineData(1)] // same padding: Im2Col's plane copies
+    [InlineData(2)] // strided: PaddedIm2Col's gathers
+    public void Float_matches_double(int stride)
     {
         var input = Shape.Image(3, 6, 6);
-        var d = new Conv2d<double>(input, 4, 3, padding: 1);
-        var f = new Conv2d<float>(input, 4, 3, padding: 1);
+        var d = new Conv2d<double>(input, 4, 3, stride, padding: 1);
+        var f = new Conv2d<float>(input, 4, 3, stride, padding: 1);
         int batch = 2;
         var random = new Random(9);
         var theta = RandomVector(random, d.ParameterCount);
