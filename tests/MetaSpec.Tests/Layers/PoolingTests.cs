@@ -111,6 +111,46 @@ public class PoolingTests
         Assert.Equal(dxd.Select(v => v == 0), dxf.Select(v => v == 0));
     }
 
+    [Theory]
+    [InlineData(20, 18)] // 10 and 9 windows per row: one 8-window AVX2 step, then the scalar tail
+    [InlineData(28, 28)] // the Conv-4's first block: 14 per row
+    [InlineData(7, 17)]  // odd sizes: the last row and column belong to no window
+    public void Float_2x2_pooling_matches_a_scalar_double_loop_with_ties(int height, int width)
+    {
+        // Values from a small set, so windows often tie: the first maximum in row-major order must win, as in PyTorch.
+        var input = Shape.Image(3, height, width);
+        int batch = 2;
+        var layer = new MaxPool2d<float>(input, 2, 2);
+        var random = new Random(height * width);
+        var x = Enumerable.Range(0, batch * input.Size).Select(_ => (float)random.Next(-3, 4)).ToArray();
+        var y = new float[batch * layer.OutputShape.Size];
+        var state = new float[layer.StateLength(batch)];
+        layer.Forward(new ForwardPass<float> { Batch = batch, Input = x, Output = y, State = state });
+        var dy = Enumerable.Range(0, y.Length).Select(i => (float)(i + 1)).ToArray();
+        var dx = new float[x.Length];
+        layer.Backward(new BackwardPass<float> { Batch = batch, Input = x, Output = y, State = state, OutputGradient = dy, InputGradient = dx });
+
+        int outH = height / 2, outW = width / 2, o = 0;
+        var expectedDx = new double[x.Length];
+        for (int b = 0; b < batch; b++)
+            for (int c = 0; c < 3; c++)
+                for (int oh = 0; oh < outH; oh++)
+                    for (int ow = 0; ow < outW; ow++, o++)
+                    {
+                        int best = -1;
+                        double bestValue = double.NegativeInfinity;
+                        for (int i = 0; i < 2; i++)
+                            for (int j = 0; j < 2; j++)
+                            {
+                                int at = b * input.Size + (c * height + 2 * oh + i) * width + 2 * ow + j;
+                                if (x[at] > bestValue) (best, bestValue) = (at, x[at]);
+                            }
+                        Assert.Equal(bestValue, y[o]);
+                        expectedDx[best] += dy[o];
+                    }
+        Assert.Equal(expectedDx, dx.Select(v => (double)v));
+    }
+
     [Fact]
     public void Constructor_errors_name_the_shapes()
     {
