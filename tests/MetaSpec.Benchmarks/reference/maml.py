@@ -7,7 +7,7 @@ Each can run in three forms, so that MetaSpec is compared with the strongest PyT
             (groups = tasks, task t's channels side by side) and one batch norm over tasks × channels for Conv-4;
   vmap      functorch.vmap over tasks of a function that takes functorch.grad in its inner loop (PyTorch 1.13).
 
-Usage: maml.py WORKLOAD FORM SECONDS THREADS  ->  one JSON line {"workload", "form", "it_per_s", "peak_mib"}
+Usage: maml.py WORKLOAD FORM SECONDS THREADS  ->  one JSON line {"workload", "form", "it_per_s", "cpu_s_per_it", "peak_mib"}
        maml.py check                           ->  one JSON line per workload: the forms' meta-gradients against
                                                    per-task's, in float64, max |difference| / max |per-task|
        maml.py sine-quality ITERATIONS SEED THREADS  ->  post-adaptation MSE after training (learning quality)
@@ -298,13 +298,15 @@ def main():
         opt.step()
 
     step()  # warm-up
+    cpu_start = time.process_time()
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds or count < 2:
         step()
         count += 1
     rate = count / (time.perf_counter() - start)
+    cpu = (time.process_time() - cpu_start) / count
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"workload": workload, "form": form, "it_per_s": rate, "peak_mib": peak}))
+    print(json.dumps({"workload": workload, "form": form, "it_per_s": rate, "cpu_s_per_it": cpu, "peak_mib": peak}))
 
 
 if __name__ == "__main__":
