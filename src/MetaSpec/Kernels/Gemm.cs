@@ -22,6 +22,9 @@ internal enum GemmKernel
 
     /// <summary>The small-matrix path: 256-bit AVX2 + FMA straight from A, no packing (see <see cref="GemmDirect"/>).</summary>
     Direct,
+
+    /// <summary>Small products with m, n or k = 1: one pass of axpys or dot products (see <see cref="GemmThin"/>).</summary>
+    Thin,
 }
 
 /// <summary>General matrix multiply on row-major spans.</summary>
@@ -71,7 +74,10 @@ public static class Gemm
 
     /// <summary>The path for an m×n×k product: direct when small, else the best packed micro-kernel.</summary>
     internal static GemmKernel ChooseKernel<T>(int m, int n, int k) where T : unmanaged, IFloatingPointIeee754<T> =>
-        (long)m * n * k <= DirectMaxWork && GemmDirect.IsSupported<T>() ? GemmKernel.Direct : BestKernel<T>();
+        (long)m * n * k > DirectMaxWork ? BestKernel<T>()
+        : GemmThin.Preferred(m, n, k) ? GemmKernel.Thin
+        : GemmDirect.IsSupported<T>() ? GemmKernel.Direct
+        : BestKernel<T>();
 
     /// <summary>The fastest micro-kernel this machine supports for <typeparamref name="T"/>.</summary>
     internal static GemmKernel BestKernel<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -90,6 +96,9 @@ public static class Gemm
         _ => true,
     };
 
+    /// <summary>Whether <paramref name="kernel"/> can run an m×n×k product: the thin path needs a dimension of 1.</summary>
+    internal static bool Handles(GemmKernel kernel, int m, int n, int k) => kernel != GemmKernel.Thin || GemmThin.Applies(m, n, k);
+
     /// <summary>The MR×NR register tile of <paramref name="kernel"/> for <typeparamref name="T"/>: the sizes whose edges tests must hit.</summary>
     internal static (int Rows, int Columns) TileShape<T>(GemmKernel kernel) where T : unmanaged, IFloatingPointIeee754<T> => kernel switch
     {
@@ -97,6 +106,7 @@ public static class Gemm
         GemmKernel.Avx2 => (Avx2MicroKernel<T>.Rows, Avx2MicroKernel<T>.Columns),
         GemmKernel.Vector => (VectorMicroKernel<T>.Rows, VectorMicroKernel<T>.Columns),
         GemmKernel.Direct => (GemmDirect.Rows, GemmDirect.Columns<T>()),
+        GemmKernel.Thin => (Vector<T>.Count, Vector<T>.Count),
         _ => (ScalarMicroKernel<T>.Rows, ScalarMicroKernel<T>.Columns),
     };
 
@@ -109,6 +119,8 @@ public static class Gemm
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         if (!IsSupported<T>(kernel))
             throw new PlatformNotSupportedException($"The {kernel} GEMM kernel does not run {typeof(T).Name} on this machine.");
+        if (!Handles(kernel, m, n, k))
+            throw new ArgumentException($"The {kernel} GEMM path needs m, n or k = 1, got {m}×{n}×{k}.");
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
@@ -127,6 +139,7 @@ public static class Gemm
                 case GemmKernel.Avx2: Execute<T, Avx2MicroKernel<T>>(problem, threads); break;
                 case GemmKernel.Vector: Execute<T, VectorMicroKernel<T>>(problem, threads); break;
                 case GemmKernel.Direct: RunDirect(problem); break;
+                case GemmKernel.Thin: GemmThin.Multiply(transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate); break;
                 default: Execute<T, ScalarMicroKernel<T>>(problem, threads); break;
             }
         }
