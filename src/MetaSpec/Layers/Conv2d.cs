@@ -31,9 +31,13 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
     /// GEMM's panels; small enough that the column buffer (C·k·k × this: 1.2 MB for 64 channels of 3×3 in float)
     /// stays in a core's L2 cache between im2col writing it and the GEMM reading it. With the unblocked GEMM of the
     /// first version, a Conv-4 step measured the same from 256 to 1024 and slower at 1 (one product per sample) and
-    /// at the whole batch; retune once the GEMM is blocked.
+    /// at the whole batch. Retuned with the blocked GEMM (AMD Zen 5, 75 images): gradient and Hessian-vector product the
+    /// same within noise from 256 to 1024, 10-20% slower at 2048 and 4096.
     /// </summary>
     internal const int DefaultColumnsPerProduct = 512;
+
+    /// <summary>Output planes with fewer positions than this take the padded gather even for stride 1 with "same" padding.</summary>
+    internal const int SmallPlane = 16;
 
     private readonly ConvolutionGeometry _geometry;
     private readonly int _filters;   // F
@@ -69,8 +73,10 @@ public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIee
         _patch = _geometry.PatchSize;
         _positions = _geometry.OutputPositions;
         // Stride 1 with "same" padding moves whole planes (Im2Col's fast path); everything else gathers, which the
-        // padded copy turns into one offset-table gather per row of X instead of short bounds-checked runs.
-        if (stride != 1 || _geometry.OutputWidth != input.Width || _geometry.OutputHeight != input.Height)
+        // padded copy turns into one offset-table gather per row of X instead of short bounds-checked runs. So do planes
+        // of fewer than 16 positions, where the plane path's per-row edge fixes cost more than the values they move
+        // (measured on a Conv-4's last block, 3×3 planes, 57 images: im2col 498 µs and col2im 380 µs on the plane path).
+        if (stride != 1 || _geometry.OutputWidth != input.Width || _geometry.OutputHeight != input.Height || _positions < SmallPlane)
         {
             _windowOffsets = PaddedIm2Col.WindowOffsets(_geometry);
             _paddedLength = PaddedIm2Col.PaddedSize(_geometry);

@@ -16,6 +16,7 @@ public class ConvolutionTests
         { 2, 2, 4, 3, 1, 1, 0 },
         { 2, 3, 9, 4, 3, 2, 1 },  // Finn et al.'s Omniglot block: stride 2, padding 1, odd plane (9 → 5)
         { 2, 2, 8, 3, 3, 2, 1 },  // 16 positions: whole gather vectors in float and double
+        { 3, 4, 3, 5, 3, 1, 1 },  // a Conv-4's last block: a 3×3 plane with "same" padding takes the gather too
     };
 
     [Theory]
