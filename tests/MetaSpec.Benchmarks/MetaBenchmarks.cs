@@ -13,18 +13,24 @@ namespace MetaSpec.Benchmarks;
 /// <summary>The meta-learning workloads of issue 3: the ANIL specialisation's speed-up and the unrolled method's memory.</summary>
 internal static class MetaBenchmarks
 {
-    /// <summary>Conv-4 of Finn et al. for 28×28 inputs: four [Conv 3×3 pad 1, BatchNorm, ReLU, MaxPool 2] blocks, then a linear head.</summary>
-    public static Sequential<float> Conv4(int ways = 5, int filters = 64, int size = 28)
+    /// <summary>
+    /// Conv-4 of Finn et al. for 28×28 inputs: four [Conv 3×3 pad 1, BatchNorm, ReLU, MaxPool 2] blocks, then a linear head;
+    /// <paramref name="strided"/> gives their Omniglot network instead: stride-2 convolutions and no pooling (28 → 14 → 7 → 4 → 2).
+    /// </summary>
+    public static Sequential<float> Conv4(int ways = 5, int filters = 64, int size = 28, bool strided = false)
     {
         var layers = new List<NamedLayer<float>>();
         var shape = Shape.Image(1, size, size);
         for (int b = 1; b <= 4; b++)
         {
-            var conv = new Conv2dLayer<float>(shape, filters, 3, 1, 1);
+            var conv = new Conv2dLayer<float>(shape, filters, 3, strided ? 2 : 1, 1);
             var norm = new BatchNorm2dLayer<float>(conv.OutputShape);
             var relu = new ReLULayer<float>(norm.OutputShape);
-            var pool = new MaxPool2dLayer<float>(relu.OutputShape, 2, 2);
-            layers.AddRange([new($"conv{b}", conv), new($"norm{b}", norm), new($"relu{b}", relu), new($"pool{b}", pool)]);
+            layers.AddRange([new($"conv{b}", conv), new($"norm{b}", norm), new($"relu{b}", relu)]);
+            shape = relu.OutputShape;
+            if (strided) continue;
+            var pool = new MaxPool2dLayer<float>(shape, 2, 2);
+            layers.Add(new($"pool{b}", pool));
             shape = pool.OutputShape;
         }
         var flatten = new FlattenLayer<float>(shape);

@@ -8,6 +8,8 @@ return args.FirstOrDefault() switch
     "maml-torch" => TorchMamlBenchmark.Run(args[1..]),
     "anil" => MetaBenchmarks.Anil(args[1..]),
     "memory" => MetaBenchmarks.Memory(args[1..]),
+    "scaling" => ScalingBenchmark.Run(args[1..]),
+    "profile" => ProfileBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -20,10 +22,16 @@ static int Usage()
           gemm [--sizes 64,256,1024] [--trials 10] [--rounds 5]
               SGEMM GFLOP/s of Gemm.Multiply (square, no transpose) on 1 thread and on all cores,
               next to torch.mm measured in the same run when /usr/bin/python3 has torch.
-          maml [--seconds 10] [--threads 2] [--only sine-maml2,conv4-maml2-1,...]
+          maml [--seconds 5] [--threads 2] [--rounds 3] [--only sine-maml2,conv4-maml2-1,...]
+               [--forms per-task,batched,vmap] [--no-check]
               Meta-iterations per second and peak memory of the MAML workloads (sinusoid MAML/FOMAML/ANIL,
-              Conv-4 5-way 1-shot MAML/FOMAML with 1 and 5 steps), MetaSpec and reference/maml.py side by side,
-              each side in a fresh process.
+              Conv-4 5-way 1-shot MAML/FOMAML with 1 and 5 steps, the Omniglot training step with 32 tasks,
+              pooled and strided), MetaSpec and each PyTorch form of reference/maml.py, each in a fresh process,
+              for several rounds: the median of the rounds' ratios against the best PyTorch form, and their spread.
+          scaling [--seconds 2] [--rounds 3] [--batches 4,16,32] [--steps 1,5,10] [--only sine-maml2,...]
+              MetaSpec it/s on 1 and 2 threads, and Conv-4 second-order MAML time against task batch and steps.
+          profile [--batch 4] [--queries 15] [--steps 1] [--strided]
+              Where a Conv-4 second-order MAML iteration spends its time, per layer and kernel (1 thread).
           maml-torch [--seconds 10] [--threads 2] [--device cpu|cuda|auto] [--only sine-maml2,conv4-maml2-1]
               The torch backend (MetaSpec.Torch, float32) on the maml workloads beside MetaSpec and PyTorch. For a GPU,
               build with the CUDA runtime: dotnet run -c Release -p:MetaSpecTorchRuntime=cuda --project ... -- maml-torch --device cuda

@@ -39,15 +39,16 @@ internal static class TorchMamlBenchmark
         var names = only.Count > 0 ? only : [.. DefaultWorkloads];
         bool python = MamlBenchmark.TorchAvailable();
         Console.WriteLine($"Meta-iterations per second and peak working set, {threads} threads, torch backend on {device}, ≥ {seconds:G} s per side, each side in a fresh process");
+        Console.WriteLine("PyTorch: reference/maml.py's batched form (all tasks of a meta-batch in one graph)");
         Console.WriteLine($"load before: {Load()}");
         Console.WriteLine($"{"workload",-32} {"MetaSpec",9} {"Torch",9} {"PyTorch",9} {"Torch/MetaSpec",15} {"MiB: MetaSpec",14} {"Torch",7} {"PyTorch",8}");
         foreach (string name in names)
         {
             var workload = MamlBenchmark.Workloads.SingleOrDefault(w => w.Name == name);
             if (workload is null) { Console.Error.WriteLine($"Unknown workload '{name}'."); return 2; }
-            var managed = MamlBenchmark.RunChild(name, seconds, threads, python: false);
+            var managed = MamlBenchmark.RunChild(name, torchForm: null, seconds, threads);
             var torch = RunTorchChild(name, seconds, threads, device);
-            var reference = python ? MamlBenchmark.RunChild(name, seconds, threads, python: true) : null;
+            var reference = python ? MamlBenchmark.RunChild(name, "batched", seconds, threads) : null;
             Console.WriteLine(FormattableString.Invariant(
                 $"{workload.Description,-32} {managed.Rate,9:F2} {torch.Rate,9:F2} {(reference is null ? "" : reference.Rate.ToString("F2", CultureInfo.InvariantCulture)),9} {torch.Rate / managed.Rate,15:F3} {managed.PeakMib,14:F0} {torch.PeakMib,7:F0} {(reference is null ? "" : reference.PeakMib.ToString("F0", CultureInfo.InvariantCulture)),8}"));
         }
@@ -65,7 +66,7 @@ internal static class TorchMamlBenchmark
         string line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()
             ?? throw new InvalidOperationException($"The torch run of {workload} printed nothing (exit code {process.ExitCode}).");
         using var json = JsonDocument.Parse(line);
-        return new(json.RootElement.GetProperty("it_per_s").GetDouble(), json.RootElement.GetProperty("peak_mib").GetDouble());
+        return new(json.RootElement.GetProperty("it_per_s").GetDouble(), double.NaN, json.RootElement.GetProperty("peak_mib").GetDouble());
     }
 
     /// <summary>The workload on the torch backend, float32, the same problem, tasks and task batch as the managed side.</summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace MetaSpec.Kernels;
 
@@ -11,18 +12,27 @@ internal static class Elementwise
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckLengths(x.Length, src.Length, dst.Length);
-        int i = 0;
+        // Unchecked references (lengths checked above): with slices per vector the JIT kept a bounds test on every
+        // load and store, and this kernel ran at a third of ReLU's forward speed.
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T sr = ref MemoryMarshal.GetReference(src);
+        ref T dr = ref MemoryMarshal.GetReference(dst);
+        int i = 0, n = x.Length;
         if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
         {
             var vSlope = new Vector<T>(slope);
-            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
             {
-                var vx = new Vector<T>(x.Slice(i));
-                var vs = new Vector<T>(src.Slice(i));
-                Vector.ConditionalSelect(Vector.GreaterThan(vx, Vector<T>.Zero), vs, vs * vSlope).CopyTo(dst.Slice(i));
+                var vx = Vector.LoadUnsafe(ref xr, (nuint)i);
+                var vs = Vector.LoadUnsafe(ref sr, (nuint)i);
+                Vector.ConditionalSelect(Vector.GreaterThan(vx, Vector<T>.Zero), vs, vs * vSlope).StoreUnsafe(ref dr, (nuint)i);
             }
         }
-        for (; i < x.Length; i++) dst[i] = x[i] > T.Zero ? src[i] : slope * src[i];
+        for (; i < n; i++)
+        {
+            T xi = Unsafe.Add(ref xr, i), si = Unsafe.Add(ref sr, i);
+            Unsafe.Add(ref dr, i) = xi > T.Zero ? si : slope * si;
+        }
     }
 
     /// <summary>dst[i] = src[i]·(1 − y[i]²): the tanh Jacobian written with its output.</summary>

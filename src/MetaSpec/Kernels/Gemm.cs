@@ -22,6 +22,12 @@ internal enum GemmKernel
 
     /// <summary>The small-matrix path: 256-bit AVX2 + FMA straight from A, no packing (see <see cref="GemmDirect"/>).</summary>
     Direct,
+
+    /// <summary>The small-matrix path on AVX-512: whole 6×32 (float) tiles of 512-bit vectors, the rest on <see cref="Direct"/>'s (see <see cref="GemmDirect512"/>).</summary>
+    Direct512,
+
+    /// <summary>Small products with m, n or k = 1: one pass of axpys or dot products (see <see cref="GemmThin"/>).</summary>
+    Thin,
 }
 
 /// <summary>General matrix multiply on row-major spans.</summary>
@@ -71,7 +77,11 @@ public static class Gemm
 
     /// <summary>The path for an m×n×k product: direct when small, else the best packed micro-kernel.</summary>
     internal static GemmKernel ChooseKernel<T>(int m, int n, int k) where T : unmanaged, IFloatingPointIeee754<T> =>
-        (long)m * n * k <= DirectMaxWork && GemmDirect.IsSupported<T>() ? GemmKernel.Direct : BestKernel<T>();
+        (long)m * n * k > DirectMaxWork ? BestKernel<T>()
+        : GemmThin.Preferred(m, n, k) ? GemmKernel.Thin
+        : IsSupported<T>(GemmKernel.Direct512) ? GemmKernel.Direct512
+        : GemmDirect.IsSupported<T>() ? GemmKernel.Direct
+        : BestKernel<T>();
 
     /// <summary>The fastest micro-kernel this machine supports for <typeparamref name="T"/>.</summary>
     internal static GemmKernel BestKernel<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -87,8 +97,12 @@ public static class Gemm
         GemmKernel.Avx2 => Avx2MicroKernel<T>.IsSupported,
         GemmKernel.Vector => VectorMicroKernel<T>.IsSupported,
         GemmKernel.Direct => GemmDirect.IsSupported<T>(),
+        GemmKernel.Direct512 => GemmDirect512.IsSupported<T>() && GemmDirect.IsSupported<T>(),
         _ => true,
     };
+
+    /// <summary>Whether <paramref name="kernel"/> can run an m×n×k product: the thin path needs a dimension of 1.</summary>
+    internal static bool Handles(GemmKernel kernel, int m, int n, int k) => kernel != GemmKernel.Thin || GemmThin.Applies(m, n, k);
 
     /// <summary>The MR×NR register tile of <paramref name="kernel"/> for <typeparamref name="T"/>: the sizes whose edges tests must hit.</summary>
     internal static (int Rows, int Columns) TileShape<T>(GemmKernel kernel) where T : unmanaged, IFloatingPointIeee754<T> => kernel switch
@@ -97,6 +111,8 @@ public static class Gemm
         GemmKernel.Avx2 => (Avx2MicroKernel<T>.Rows, Avx2MicroKernel<T>.Columns),
         GemmKernel.Vector => (VectorMicroKernel<T>.Rows, VectorMicroKernel<T>.Columns),
         GemmKernel.Direct => (GemmDirect.Rows, GemmDirect.Columns<T>()),
+        GemmKernel.Direct512 => (GemmDirect512.Rows, GemmDirect512.Columns<T>()),
+        GemmKernel.Thin => (Vector<T>.Count, Vector<T>.Count),
         _ => (ScalarMicroKernel<T>.Rows, ScalarMicroKernel<T>.Columns),
     };
 
@@ -109,6 +125,8 @@ public static class Gemm
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         if (!IsSupported<T>(kernel))
             throw new PlatformNotSupportedException($"The {kernel} GEMM kernel does not run {typeof(T).Name} on this machine.");
+        if (!Handles(kernel, m, n, k))
+            throw new ArgumentException($"The {kernel} GEMM path needs m, n or k = 1, got {m}×{n}×{k}.");
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
@@ -126,7 +144,9 @@ public static class Gemm
                 case GemmKernel.Avx512: Execute<T, Avx512MicroKernel<T>>(problem, threads); break;
                 case GemmKernel.Avx2: Execute<T, Avx2MicroKernel<T>>(problem, threads); break;
                 case GemmKernel.Vector: Execute<T, VectorMicroKernel<T>>(problem, threads); break;
-                case GemmKernel.Direct: RunDirect(problem); break;
+                case GemmKernel.Direct: RunDirect(problem, wide: false); break;
+                case GemmKernel.Direct512: RunDirect(problem, wide: true); break;
+                case GemmKernel.Thin: GemmThin.Multiply(transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate); break;
                 default: Execute<T, ScalarMicroKernel<T>>(problem, threads); break;
             }
         }
@@ -188,8 +208,11 @@ public static class Gemm
         }
     }
 
-    /// <summary>The small-matrix path: op(B) transposed into scratch if need be, then <see cref="GemmDirect"/>.</summary>
-    private static unsafe void RunDirect<T>(in Problem<T> p) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The small-matrix path: op(B) transposed into scratch if need be, then <see cref="GemmDirect512"/> on the whole 512-bit tiles
+    /// (when <paramref name="wide"/>) and <see cref="GemmDirect"/> on the columns left.
+    /// </summary>
+    private static unsafe void RunDirect<T>(in Problem<T> p, bool wide) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T* b = p.B;
         nint ldb = p.Ldb;
@@ -200,7 +223,10 @@ public static class Gemm
             GemmPacking.Transpose(p.B, p.Ldb, p.N, p.K, b, p.N);
             ldb = p.N;
         }
-        GemmDirect.Multiply(p.M, p.N, p.K, p.A, p.TransposeA ? 1 : p.Lda, p.TransposeA ? p.Lda : 1, b, ldb, p.C, p.Ldc, p.Accumulate);
+        nint aRowStride = p.TransposeA ? 1 : p.Lda, aStep = p.TransposeA ? p.Lda : 1;
+        int done = wide ? GemmDirect512.Multiply(p.M, p.N, p.K, p.A, aRowStride, aStep, b, ldb, p.C, p.Ldc, p.Accumulate) : 0;
+        if (done < p.N)
+            GemmDirect.Multiply(p.M, p.N - done, p.K, p.A, aRowStride, aStep, b + done, ldb, p.C + done, p.Ldc, p.Accumulate);
     }
 
     /// <summary>Block sizes for one problem: equal blocks rather than full blocks plus a sliver (k = 257 runs as 129 + 128, not 256 + 1).</summary>

@@ -43,8 +43,12 @@ internal static unsafe class GemmDirect
             {
                 int rows = Math.Min(Rows, m - i);
                 T* ai = a + i * aRowStride, bj = b + j, cij = c + i * ldc + j;
-                if (cols > lanes)
+                if (cols == width)
+                    Tile<T, TwoWhole>(rows, k, ai, aRowStride, aStep, bj, ldb, cij, ldc, add, mask);
+                else if (cols > lanes)
                     Tile<T, Two>(rows, k, ai, aRowStride, aStep, bj, ldb, cij, ldc, add, mask);
+                else if (cols == lanes)
+                    Tile<T, OneWhole>(rows, k, ai, aRowStride, aStep, bj, ldb, cij, ldc, add, mask);
                 else
                     Tile<T, One>(rows, k, ai, aRowStride, aStep, bj, ldb, cij, ldc, add, mask);
             }
@@ -58,20 +62,40 @@ internal static unsafe class GemmDirect
         return Vector256.LessThan(Vector256.Create(0L, 1, 2, 3), Vector256.Create((long)count)).As<long, T>();
     }
 
-    /// <summary>How many vectors wide a tile is, known to the JIT like <see cref="IRowCount"/>.</summary>
+    /// <summary>
+    /// How many vectors wide a tile is, and whether its last vector is whole, known to the JIT like <see cref="IRowCount"/>.
+    /// Whole tiles use plain loads and stores: AVX's masked moves cost several times more (measured on AMD Zen 5,
+    /// where the 10×40×40 products of the sinusoid MLP, whose last tile is 8 floats wide, ran 1.3× faster without them).
+    /// </summary>
     private interface IVectorCount
     {
         static abstract bool IsTwo { get; }
+
+        static abstract bool IsWhole { get; }
     }
 
     private readonly struct One : IVectorCount
     {
         public static bool IsTwo => false;
+        public static bool IsWhole => false;
     }
 
     private readonly struct Two : IVectorCount
     {
         public static bool IsTwo => true;
+        public static bool IsWhole => false;
+    }
+
+    private readonly struct OneWhole : IVectorCount
+    {
+        public static bool IsTwo => false;
+        public static bool IsWhole => true;
+    }
+
+    private readonly struct TwoWhole : IVectorCount
+    {
+        public static bool IsTwo => true;
+        public static bool IsWhole => true;
     }
 
     private static void Tile<T, TVectors>(int rows, int k, T* a, nint aRowStride, nint aStep, T* b, nint ldb, T* c, nint ldc, bool add, Vector256<T> mask)
@@ -107,8 +131,8 @@ internal static unsafe class GemmDirect
         for (int p = 0; p < k; p++)
         {
             // With two vectors the first is whole and the second masked; with one, that one is masked.
-            Vector256<T> ba = two ? Vector256.Load(b) : MaskLoad(b, mask);
-            Vector256<T> bb = two ? MaskLoad(b + lanes, mask) : default;
+            Vector256<T> ba = two || TVectors.IsWhole ? Vector256.Load(b) : MaskLoad(b, mask);
+            Vector256<T> bb = !two ? default : TVectors.IsWhole ? Vector256.Load(b + lanes) : MaskLoad(b + lanes, mask);
             { var x = Vector256.Create(*a0); c0a = MultiplyAdd(x, ba, c0a); if (two) c0b = MultiplyAdd(x, bb, c0b); }
             if (rows > 1) { var x = Vector256.Create(*a1); c1a = MultiplyAdd(x, ba, c1a); if (two) c1b = MultiplyAdd(x, bb, c1b); }
             if (rows > 2) { var x = Vector256.Create(*a2); c2a = MultiplyAdd(x, ba, c2a); if (two) c2b = MultiplyAdd(x, bb, c2b); }
@@ -136,7 +160,17 @@ internal static unsafe class GemmDirect
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVectors : struct, IVectorCount
     {
-        if (TVectors.IsTwo)
+        if (TVectors.IsTwo && TVectors.IsWhole)
+        {
+            if (add)
+            {
+                x += Vector256.Load(c);
+                y += Vector256.Load(c + Lanes<T>());
+            }
+            x.Store(c);
+            y.Store(c + Lanes<T>());
+        }
+        else if (TVectors.IsTwo)
         {
             if (add)
             {
@@ -145,6 +179,11 @@ internal static unsafe class GemmDirect
             }
             x.Store(c);
             MaskStore(c + Lanes<T>(), mask, y);
+        }
+        else if (TVectors.IsWhole)
+        {
+            if (add) x += Vector256.Load(c);
+            x.Store(c);
         }
         else
         {

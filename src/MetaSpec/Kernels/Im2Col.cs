@@ -35,33 +35,45 @@ internal static class Im2Col
             UnfoldSamePadding(geometry, ref source, ref target, leadingDimension);
             return;
         }
+        // Rows oh ∈ [top, bottom) of the output read inside the image for window row i; columns [begin, end) for window column j.
+        // The runs here are short (a strided Conv-4's planes are 7, 4 and 2 wide), so margins are zeroed and values moved by
+        // inline loops rather than library calls, whose fixed cost dominated.
         int row = 0;
         for (int c = 0; c < geometry.Channels; c++)
             for (int i = 0; i < k; i++)
+            {
+                var (top, bottom) = geometry.InsideRange(i, height, outHeight);
                 for (int j = 0; j < k; j++, row++)
                 {
                     var (begin, end) = geometry.InsideRange(j, width, outWidth);
-                    int inside = end - begin;
                     ref T targetRow = ref Unsafe.Add(ref target, (nint)row * leadingDimension);
-                    for (int oh = 0; oh < outHeight; oh++)
+                    if (begin == end)
+                    {
+                        Zero(ref targetRow, outHeight * outWidth);
+                        continue;
+                    }
+                    Zero(ref targetRow, top * outWidth);
+                    Zero(ref Unsafe.Add(ref targetRow, bottom * outWidth), (outHeight - bottom) * outWidth);
+                    for (int oh = top; oh < bottom; oh++)
                     {
                         ref T dst = ref Unsafe.Add(ref targetRow, oh * outWidth);
                         int ih = oh * stride - padding + i;
-                        if ((uint)ih >= (uint)height || inside == 0)
-                        {
-                            MemoryMarshal.CreateSpan(ref dst, outWidth).Clear();
-                            continue;
-                        }
-                        if (begin > 0) MemoryMarshal.CreateSpan(ref dst, begin).Clear();
-                        if (end < outWidth) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, end), outWidth - end).Clear();
                         ref T src = ref Unsafe.Add(ref source, (c * height + ih) * width + begin * stride - padding + j);
-                        ref T dstInside = ref Unsafe.Add(ref dst, begin);
+                        Zero(ref dst, begin);
                         if (stride == 1)
-                            MemoryMarshal.CreateReadOnlySpan(ref src, inside).CopyTo(MemoryMarshal.CreateSpan(ref dstInside, inside));
+                            MemoryMarshal.CreateReadOnlySpan(ref src, end - begin).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, begin), end - begin));
                         else
-                            for (int t = 0; t < inside; t++) Unsafe.Add(ref dstInside, t) = Unsafe.Add(ref src, t * stride);
+                            for (int t = begin; t < end; t++) Unsafe.Add(ref dst, t) = Unsafe.Add(ref src, (t - begin) * stride);
+                        Zero(ref Unsafe.Add(ref dst, end), outWidth - end);
                     }
                 }
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Zero<T>(ref T start, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int t = 0; t < count; t++) Unsafe.Add(ref start, t) = T.Zero;
     }
 
     /// <summary>
@@ -140,24 +152,24 @@ internal static class Im2Col
         int row = 0;
         for (int c = 0; c < geometry.Channels; c++)
             for (int i = 0; i < k; i++)
+            {
+                var (top, bottom) = geometry.InsideRange(i, height, outHeight);
                 for (int j = 0; j < k; j++, row++)
                 {
                     var (begin, end) = geometry.InsideRange(j, width, outWidth);
-                    int inside = end - begin;
-                    if (inside == 0) continue;
                     ref T sourceRow = ref Unsafe.Add(ref source, (nint)row * leadingDimension);
-                    for (int oh = 0; oh < outHeight; oh++)
+                    for (int oh = top; oh < bottom && begin < end; oh++)
                     {
                         int ih = oh * stride - padding + i;
-                        if ((uint)ih >= (uint)height) continue;
-                        ref T src = ref Unsafe.Add(ref sourceRow, oh * outWidth + begin);
+                        ref T src = ref Unsafe.Add(ref sourceRow, oh * outWidth);
                         ref T dst = ref Unsafe.Add(ref target, (c * height + ih) * width + begin * stride - padding + j);
                         if (stride == 1)
-                            AddRun(ref dst, ref src, inside);
+                            AddRun(ref dst, ref Unsafe.Add(ref src, begin), end - begin);
                         else
-                            for (int t = 0; t < inside; t++) Unsafe.Add(ref dst, t * stride) += Unsafe.Add(ref src, t);
+                            for (int t = begin; t < end; t++) Unsafe.Add(ref dst, (t - begin) * stride) += Unsafe.Add(ref src, t);
                     }
                 }
+            }
     }
 
     /// <summary>

@@ -76,8 +76,11 @@ public sealed class BatchNorm2dLayer<T> : ILayer<T> where T : unmanaged, IFloati
     }
 
     /// <inheritdoc/>
-    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch)
+    public void Forward(in ForwardPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, input = pass.Input;
+        Span<T> output = pass.Output, state = pass.State;
         int count = batch * _plane;
         if (count < 2)
             throw new ArgumentException(
@@ -103,9 +106,11 @@ public sealed class BatchNorm2dLayer<T> : ILayer<T> where T : unmanaged, IFloati
     }
 
     /// <inheritdoc/>
-    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    public void Backward(in BackwardPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, input = pass.Input, state = pass.State, outputGradient = pass.OutputGradient;
+        Span<T> inputGradient = pass.InputGradient, parameterGradient = pass.ParameterGradient;
         T invCount = T.One / T.CreateTruncating(batch * _plane);
         for (int c = 0; c < _channels; c++)
         {
@@ -124,9 +129,12 @@ public sealed class BatchNorm2dLayer<T> : ILayer<T> where T : unmanaged, IFloati
     }
 
     /// <inheritdoc/>
-    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    public void ForwardTangent(in ForwardTangentPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, parameterTangent = pass.ParameterTangent, input = pass.Input,
+            inputTangent = pass.InputTangent, state = pass.State;
+        Span<T> outputTangent = pass.OutputTangent, tangentState = pass.TangentState;
         T invCount = T.One / T.CreateTruncating(batch * _plane);
         for (int c = 0; c < _channels; c++)
         {
@@ -150,11 +158,13 @@ public sealed class BatchNorm2dLayer<T> : ILayer<T> where T : unmanaged, IFloati
     }
 
     /// <inheritdoc/>
-    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    public void BackwardTangent(in BackwardTangentPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, parameterTangent = pass.ParameterTangent, input = pass.Input,
+            inputTangent = pass.InputTangent, state = pass.State, tangentState = pass.TangentState;
+        ReadOnlySpan<T> outputGradient = pass.OutputGradient, outputGradientTangent = pass.OutputGradientTangent;
+        Span<T> inputGradientTangent = pass.InputGradientTangent, parameterGradientTangent = pass.ParameterGradientTangent;
         int count = batch * _plane;
         T invCount = T.One / T.CreateTruncating(count);
         for (int c = 0; c < _channels; c++)

@@ -31,14 +31,20 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
     /// GEMM's panels; small enough that the column buffer (C·k·k × this: 1.2 MB for 64 channels of 3×3 in float)
     /// stays in a core's L2 cache between im2col writing it and the GEMM reading it. With the unblocked GEMM of the
     /// first version, a Conv-4 step measured the same from 256 to 1024 and slower at 1 (one product per sample) and
-    /// at the whole batch; retune once the GEMM is blocked.
+    /// at the whole batch. Retuned with the blocked GEMM (AMD Zen 5, 75 images): gradient and Hessian-vector product the
+    /// same within noise from 256 to 1024, 10-20% slower at 2048 and 4096.
     /// </summary>
     internal const int DefaultColumnsPerProduct = 512;
+
+    /// <summary>Output planes with fewer positions than this take the padded gather even for stride 1 with "same" padding.</summary>
+    internal const int SmallPlane = 16;
 
     private readonly ConvolutionGeometry _geometry;
     private readonly int _filters;   // F
     private readonly int _patch;     // K = C·k·k, the inner dimension of every product
     private readonly int _positions; // P = Ho·Wo, the columns per sample
+    private readonly int[]? _windowOffsets; // for strided or not-"same" convolutions: im2col through a padded copy (PaddedIm2Col)
+    private readonly int _paddedLength;     // scratch for that copy
 
     /// <summary>
     /// A convolution of <paramref name="input"/> images [C, H, W] into <paramref name="outChannels"/> channels
@@ -66,6 +72,15 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
         _filters = outChannels;
         _patch = _geometry.PatchSize;
         _positions = _geometry.OutputPositions;
+        // Stride 1 with "same" padding moves whole planes (Im2Col's fast path); everything else gathers, which the
+        // padded copy turns into one offset-table gather per row of X instead of short bounds-checked runs. So do planes
+        // of fewer than 16 positions, where the plane path's per-row edge fixes cost more than the values they move
+        // (measured on a Conv-4's last block, 3×3 planes, 57 images: im2col 498 µs and col2im 380 µs on the plane path).
+        if (stride != 1 || _geometry.OutputWidth != input.Width || _geometry.OutputHeight != input.Height || _positions < SmallPlane)
+        {
+            _windowOffsets = PaddedIm2Col.WindowOffsets(_geometry);
+            _paddedLength = PaddedIm2Col.PaddedSize(_geometry);
+        }
         InputShape = input;
         OutputShape = Shape.Image(outChannels, _geometry.OutputHeight, _geometry.OutputWidth);
         ParameterTensors =
@@ -106,8 +121,11 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
     public int TangentStateLength(int batch) => 0;
 
     /// <inheritdoc/>
-    /// <remarks>The column matrix (K × N) and two F × N product buffers, N = samples per product × Ho·Wo.</remarks>
-    public int ScratchLength(int batch) => (_patch + 2 * _filters) * SamplesPerProduct(batch) * _positions;
+    /// <remarks>
+    /// The column matrix (K × N) and two F × N product buffers, N = samples per product × Ho·Wo, then (strided or
+    /// not-"same" convolutions) a padded copy of one image.
+    /// </remarks>
+    public int ScratchLength(int batch) => (_patch + 2 * _filters) * SamplesPerProduct(batch) * _positions + _paddedLength;
 
     /// <inheritdoc/>
     public void Initialize(Span<T> parameters, Random random) =>
@@ -120,8 +138,11 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
     private ReadOnlySpan<T> Bias(ReadOnlySpan<T> p) => p.Slice(_filters * _patch, _filters);
 
     /// <inheritdoc/>
-    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch)
+    public void Forward(in ForwardPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, input = pass.Input;
+        Span<T> output = pass.Output, scratch = pass.Scratch;
         // y_b = W·cols(x_b) + b
         int group = SamplesPerProduct(batch);
         for (int start = 0; start < batch; start += group)
@@ -130,16 +151,18 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
             Span<T> columns = scratch.Slice(0, _patch * width);
             Span<T> outputs = OutputSamples(output, start, n);
             Span<T> product = ProductBuffer(scratch, n, outputs);
-            UnfoldGroup(input, start, n, columns);
+            UnfoldGroup(input, start, n, columns, scratch);
             Gemm.Multiply(false, false, _filters, width, _patch, Weight(parameters), _patch, columns, width, product, width);
             ScatterWithBias(product, n, Bias(parameters), outputs);
         }
     }
 
     /// <inheritdoc/>
-    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    public void Backward(in BackwardPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, input = pass.Input, outputGradient = pass.OutputGradient;
+        Span<T> inputGradient = pass.InputGradient, parameterGradient = pass.ParameterGradient, scratch = pass.Scratch;
         // W̄ = Σ_b ȳ_b·cols(x_b)ᵀ, b̄ = Σ ȳ, x̄_b = col2im(Wᵀ·ȳ_b)
         Span<T> weightGradient = parameterGradient.Slice(0, _filters * _patch);
         Span<T> biasGradient = parameterGradient.Slice(_filters * _patch, _filters);
@@ -150,21 +173,23 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
             int n = Math.Min(group, batch - start), width = n * _positions;
             Span<T> columns = scratch.Slice(0, _patch * width);
             ReadOnlySpan<T> dy = GatherGroup(outputGradient, start, n, scratch.Slice(_patch * width, _filters * width));
-            UnfoldGroup(input, start, n, columns);
+            UnfoldGroup(input, start, n, columns, scratch);
             Gemm.Multiply(false, true, _filters, _patch, width, dy, width, columns, width, weightGradient, _patch, accumulate: start > 0);
             AddRowSums(dy, width, biasGradient);
             if (!inputGradient.IsEmpty)
             {
                 Gemm.Multiply(true, false, _patch, width, _filters, Weight(parameters), _patch, dy, width, columns, width);
-                FoldGroup(columns, start, n, inputGradient);
+                FoldGroup(columns, start, n, inputGradient, scratch);
             }
         }
     }
 
     /// <inheritdoc/>
-    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    public void ForwardTangent(in ForwardTangentPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, parameterTangent = pass.ParameterTangent, input = pass.Input, inputTangent = pass.InputTangent;
+        Span<T> outputTangent = pass.OutputTangent, scratch = pass.Scratch;
         // ẏ_b = Ẇ·cols(x_b) + W·cols(ẋ_b) + ḃ, the second term dropped when ẋ = 0
         int group = SamplesPerProduct(batch);
         for (int start = 0; start < batch; start += group)
@@ -173,11 +198,11 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
             Span<T> columns = scratch.Slice(0, _patch * width);
             Span<T> outputs = OutputSamples(outputTangent, start, n);
             Span<T> product = ProductBuffer(scratch, n, outputs);
-            UnfoldGroup(input, start, n, columns);
+            UnfoldGroup(input, start, n, columns, scratch);
             Gemm.Multiply(false, false, _filters, width, _patch, Weight(parameterTangent), _patch, columns, width, product, width);
             if (!inputTangent.IsEmpty)
             {
-                UnfoldGroup(inputTangent, start, n, columns);
+                UnfoldGroup(inputTangent, start, n, columns, scratch);
                 Gemm.Multiply(false, false, _filters, width, _patch, Weight(parameters), _patch, columns, width, product, width, accumulate: true);
             }
             ScatterWithBias(product, n, Bias(parameterTangent), outputs);
@@ -185,11 +210,12 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
     }
 
     /// <inheritdoc/>
-    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    public void BackwardTangent(in BackwardTangentPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> parameters = pass.Parameters, parameterTangent = pass.ParameterTangent, input = pass.Input, inputTangent = pass.InputTangent;
+        ReadOnlySpan<T> outputGradient = pass.OutputGradient, outputGradientTangent = pass.OutputGradientTangent;
+        Span<T> inputGradientTangent = pass.InputGradientTangent, parameterGradientTangent = pass.ParameterGradientTangent, scratch = pass.Scratch;
         // d/dε x̄_b = col2im(Wᵀ·ȳ̇_b + Ẇᵀ·ȳ_b);  d/dε W̄ = Σ_b ȳ̇_b·cols(x_b)ᵀ + ȳ_b·cols(ẋ_b)ᵀ;  d/dε b̄ = Σ ȳ̇
         Span<T> weightGradientTangent = parameterGradientTangent.Slice(0, _filters * _patch);
         Span<T> biasGradientTangent = parameterGradientTangent.Slice(_filters * _patch, _filters);
@@ -205,13 +231,13 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
             {
                 Gemm.Multiply(true, false, _patch, width, _filters, Weight(parameters), _patch, dyDot, width, columns, width);
                 Gemm.Multiply(true, false, _patch, width, _filters, Weight(parameterTangent), _patch, dy, width, columns, width, accumulate: true);
-                FoldGroup(columns, start, n, inputGradientTangent);
+                FoldGroup(columns, start, n, inputGradientTangent, scratch);
             }
-            UnfoldGroup(input, start, n, columns);
+            UnfoldGroup(input, start, n, columns, scratch);
             Gemm.Multiply(false, true, _filters, _patch, width, dyDot, width, columns, width, weightGradientTangent, _patch, accumulate: start > 0);
             if (!inputTangent.IsEmpty)
             {
-                UnfoldGroup(inputTangent, start, n, columns);
+                UnfoldGroup(inputTangent, start, n, columns, scratch);
                 Gemm.Multiply(false, true, _filters, _patch, width, dy, width, columns, width, weightGradientTangent, _patch, accumulate: true);
             }
             AddRowSums(dyDot, width, biasGradientTangent);
@@ -229,23 +255,36 @@ public sealed class Conv2dLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoi
         n == 1 ? outputs : scratch.Slice(_patch * n * _positions, _filters * n * _positions);
 
     /// <summary>Unfolds samples start … start + n − 1 side by side: sample b's columns start at b·Ho·Wo.</summary>
-    private void UnfoldGroup(ReadOnlySpan<T> images, int start, int n, Span<T> columns)
+    private void UnfoldGroup(ReadOnlySpan<T> images, int start, int n, Span<T> columns, Span<T> scratch)
     {
         int size = InputShape.Size, width = n * _positions;
         for (int b = 0; b < n; b++)
-            Im2Col.Unfold(_geometry, images.Slice((start + b) * size, size), columns.Slice(b * _positions), width);
+        {
+            if (_windowOffsets is null)
+                Im2Col.Unfold(_geometry, images.Slice((start + b) * size, size), columns.Slice(b * _positions), width);
+            else
+                PaddedIm2Col.Unfold(_geometry, _windowOffsets, images.Slice((start + b) * size, size), Padded(scratch), columns.Slice(b * _positions), width);
+        }
     }
 
     /// <summary>
     /// The adjoint of <see cref="UnfoldGroup"/>: overwrites samples start … start + n − 1. May zero the column
     /// entries that fall on padding (see <see cref="Im2Col.Fold{T}"/>).
     /// </summary>
-    private void FoldGroup(Span<T> columns, int start, int n, Span<T> images)
+    private void FoldGroup(Span<T> columns, int start, int n, Span<T> images, Span<T> scratch)
     {
         int size = InputShape.Size, width = n * _positions;
         for (int b = 0; b < n; b++)
-            Im2Col.Fold(_geometry, columns.Slice(b * _positions), width, images.Slice((start + b) * size, size));
+        {
+            if (_windowOffsets is null)
+                Im2Col.Fold(_geometry, columns.Slice(b * _positions), width, images.Slice((start + b) * size, size));
+            else
+                PaddedIm2Col.Fold(_geometry, _windowOffsets, columns.Slice(b * _positions), width, Padded(scratch), images.Slice((start + b) * size, size));
+        }
     }
+
+    /// <summary>The padded image's scratch: after everything else (see <see cref="ScratchLength"/>).</summary>
+    private Span<T> Padded(Span<T> scratch) => scratch.Slice(scratch.Length - _paddedLength, _paddedLength);
 
     /// <summary>
     /// Rearranges n batch-major [F, Ho, Wo] samples into one F × n·Ho·Wo matrix (sample b in columns b·Ho·Wo …);

@@ -58,51 +58,53 @@ public sealed class DenseLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoin
         Initializers.KaimingUniform(parameters.Slice(0, ParameterCount), _in, random);
 
     /// <inheritdoc/>
-    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch)
+    public void Forward(in ForwardPass<T> pass)
     {
         // y = x·Wᵀ + b
-        Gemm.Multiply(false, true, batch, _out, _in, input, _in, Weight(parameters), _in, output, _out);
-        if (_bias) AddBias(batch, Bias(parameters), output);
+        int batch = pass.Batch;
+        Gemm.Multiply(false, true, batch, _out, _in, pass.Input, _in, Weight(pass.Parameters), _in, pass.Output, _out);
+        if (_bias) AddBias(batch, Bias(pass.Parameters), pass.Output);
     }
 
     /// <inheritdoc/>
-    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    public void Backward(in BackwardPass<T> pass)
     {
         // x̄ = ȳ·W, W̄ = ȳᵀ·x, b̄ = Σ_batch ȳ
-        if (!inputGradient.IsEmpty)
-            Gemm.Multiply(false, false, batch, _in, _out, outputGradient, _out, Weight(parameters), _in, inputGradient, _in);
-        Gemm.Multiply(true, false, _out, _in, batch, outputGradient, _out, input, _in, parameterGradient, _in);
-        if (_bias) SumRows(batch, outputGradient, parameterGradient.Slice(_out * _in, _out));
+        int batch = pass.Batch;
+        ReadOnlySpan<T> dy = pass.OutputGradient;
+        if (!pass.InputGradient.IsEmpty)
+            Gemm.Multiply(false, false, batch, _in, _out, dy, _out, Weight(pass.Parameters), _in, pass.InputGradient, _in);
+        Gemm.Multiply(true, false, _out, _in, batch, dy, _out, pass.Input, _in, pass.ParameterGradient, _in);
+        if (_bias) SumRows(batch, dy, pass.ParameterGradient.Slice(_out * _in, _out));
     }
 
     /// <inheritdoc/>
-    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    public void ForwardTangent(in ForwardTangentPass<T> pass)
     {
         // ẏ = ẋ·Wᵀ + x·Ẇᵀ + ḃ
-        Gemm.Multiply(false, true, batch, _out, _in, input, _in, Weight(parameterTangent), _in, outputTangent, _out);
-        if (!inputTangent.IsEmpty)
-            Gemm.Multiply(false, true, batch, _out, _in, inputTangent, _in, Weight(parameters), _in, outputTangent, _out, accumulate: true);
-        if (_bias) AddBias(batch, Bias(parameterTangent), outputTangent);
+        int batch = pass.Batch;
+        Gemm.Multiply(false, true, batch, _out, _in, pass.Input, _in, Weight(pass.ParameterTangent), _in, pass.OutputTangent, _out);
+        if (!pass.InputTangent.IsEmpty)
+            Gemm.Multiply(false, true, batch, _out, _in, pass.InputTangent, _in, Weight(pass.Parameters), _in, pass.OutputTangent, _out, accumulate: true);
+        if (_bias) AddBias(batch, Bias(pass.ParameterTangent), pass.OutputTangent);
     }
 
     /// <inheritdoc/>
-    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    public void BackwardTangent(in BackwardTangentPass<T> pass)
     {
         // d/dε x̄ = ȳ̇·W + ȳ·Ẇ;  d/dε W̄ = ȳ̇ᵀ·x + ȳᵀ·ẋ;  d/dε b̄ = Σ ȳ̇
-        if (!inputGradientTangent.IsEmpty)
+        int batch = pass.Batch;
+        ReadOnlySpan<T> dy = pass.OutputGradient, dyDot = pass.OutputGradientTangent;
+        Span<T> dxDot = pass.InputGradientTangent, dThetaDot = pass.ParameterGradientTangent;
+        if (!dxDot.IsEmpty)
         {
-            Gemm.Multiply(false, false, batch, _in, _out, outputGradientTangent, _out, Weight(parameters), _in, inputGradientTangent, _in);
-            Gemm.Multiply(false, false, batch, _in, _out, outputGradient, _out, Weight(parameterTangent), _in, inputGradientTangent, _in, accumulate: true);
+            Gemm.Multiply(false, false, batch, _in, _out, dyDot, _out, Weight(pass.Parameters), _in, dxDot, _in);
+            Gemm.Multiply(false, false, batch, _in, _out, dy, _out, Weight(pass.ParameterTangent), _in, dxDot, _in, accumulate: true);
         }
-        Gemm.Multiply(true, false, _out, _in, batch, outputGradientTangent, _out, input, _in, parameterGradientTangent, _in);
-        if (!inputTangent.IsEmpty)
-            Gemm.Multiply(true, false, _out, _in, batch, outputGradient, _out, inputTangent, _in, parameterGradientTangent, _in, accumulate: true);
-        if (_bias) SumRows(batch, outputGradientTangent, parameterGradientTangent.Slice(_out * _in, _out));
+        Gemm.Multiply(true, false, _out, _in, batch, dyDot, _out, pass.Input, _in, dThetaDot, _in);
+        if (!pass.InputTangent.IsEmpty)
+            Gemm.Multiply(true, false, _out, _in, batch, dy, _out, pass.InputTangent, _in, dThetaDot, _in, accumulate: true);
+        if (_bias) SumRows(batch, dyDot, dThetaDot.Slice(_out * _in, _out));
     }
 
     private void AddBias(int batch, ReadOnlySpan<T> bias, Span<T> output)

@@ -50,41 +50,37 @@ public abstract class ElementwiseLayer<T> : ILayer<T> where T : unmanaged, IFloa
     protected abstract void AddCurvature(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> outputGradient, Span<T> dst);
 
     /// <inheritdoc/>
-    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch)
+    public void Forward(in ForwardPass<T> pass)
     {
-        int n = batch * InputShape.Size;
-        Apply(input.Slice(0, n), output.Slice(0, n));
+        int n = pass.Batch * InputShape.Size;
+        Apply(pass.Input.Slice(0, n), pass.Output.Slice(0, n));
     }
 
     /// <inheritdoc/>
-    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    public void Backward(in BackwardPass<T> pass)
     {
-        if (inputGradient.IsEmpty) return;
-        int n = batch * InputShape.Size;
-        MultiplyByDerivative(input.Slice(0, n), output.Slice(0, n), outputGradient.Slice(0, n), inputGradient.Slice(0, n));
+        if (pass.InputGradient.IsEmpty) return;
+        int n = pass.Batch * InputShape.Size;
+        MultiplyByDerivative(pass.Input.Slice(0, n), pass.Output.Slice(0, n), pass.OutputGradient.Slice(0, n), pass.InputGradient.Slice(0, n));
     }
 
     /// <inheritdoc/>
-    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    public void ForwardTangent(in ForwardTangentPass<T> pass)
     {
-        int n = batch * InputShape.Size;
-        if (inputTangent.IsEmpty) outputTangent.Slice(0, n).Clear();
-        else MultiplyByDerivative(input.Slice(0, n), output.Slice(0, n), inputTangent.Slice(0, n), outputTangent.Slice(0, n));
+        int n = pass.Batch * InputShape.Size;
+        if (pass.InputTangent.IsEmpty) pass.OutputTangent.Slice(0, n).Clear();
+        else MultiplyByDerivative(pass.Input.Slice(0, n), pass.Output.Slice(0, n), pass.InputTangent.Slice(0, n), pass.OutputTangent.Slice(0, n));
     }
 
     /// <inheritdoc/>
-    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    public void BackwardTangent(in BackwardTangentPass<T> pass)
     {
-        if (inputGradientTangent.IsEmpty) return;
-        int n = batch * InputShape.Size;
-        Span<T> dst = inputGradientTangent.Slice(0, n);
-        MultiplyByDerivative(input.Slice(0, n), output.Slice(0, n), outputGradientTangent.Slice(0, n), dst);
-        if (!inputTangent.IsEmpty)
-            AddCurvature(input.Slice(0, n), output.Slice(0, n), outputTangent.Slice(0, n), outputGradient.Slice(0, n), dst);
+        if (pass.InputGradientTangent.IsEmpty) return;
+        int n = pass.Batch * InputShape.Size;
+        ReadOnlySpan<T> x = pass.Input.Slice(0, n), y = pass.Output.Slice(0, n);
+        Span<T> dst = pass.InputGradientTangent.Slice(0, n);
+        MultiplyByDerivative(x, y, pass.OutputGradientTangent.Slice(0, n), dst);
+        if (!pass.InputTangent.IsEmpty)
+            AddCurvature(x, y, pass.OutputTangent.Slice(0, n), pass.OutputGradient.Slice(0, n), dst);
     }
 }

@@ -30,31 +30,25 @@ public sealed class FlattenLayer<T>(Shape input) : ILayer<T> where T : unmanaged
     public void Initialize(Span<T> parameters, Random random) { }
 
     /// <inheritdoc/>
-    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch) =>
-        Copy(batch, input, output);
+    public void Forward(in ForwardPass<T> pass) => Copy(pass.Batch, pass.Input, pass.Output);
 
     /// <inheritdoc/>
-    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    public void Backward(in BackwardPass<T> pass)
     {
-        if (!inputGradient.IsEmpty) Copy(batch, outputGradient, inputGradient);
+        if (!pass.InputGradient.IsEmpty) Copy(pass.Batch, pass.OutputGradient, pass.InputGradient);
     }
 
     /// <inheritdoc/>
-    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    public void ForwardTangent(in ForwardTangentPass<T> pass)
     {
-        if (inputTangent.IsEmpty) outputTangent.Slice(0, batch * InputShape.Size).Clear();
-        else Copy(batch, inputTangent, outputTangent);
+        if (pass.InputTangent.IsEmpty) pass.OutputTangent.Slice(0, pass.Batch * InputShape.Size).Clear();
+        else Copy(pass.Batch, pass.InputTangent, pass.OutputTangent);
     }
 
     /// <inheritdoc/>
-    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    public void BackwardTangent(in BackwardTangentPass<T> pass)
     {
-        if (!inputGradientTangent.IsEmpty) Copy(batch, outputGradientTangent, inputGradientTangent);
+        if (!pass.InputGradientTangent.IsEmpty) Copy(pass.Batch, pass.OutputGradientTangent, pass.InputGradientTangent);
     }
 
     private void Copy(int batch, ReadOnlySpan<T> from, Span<T> to)

@@ -13,10 +13,11 @@ namespace MetaSpec.Layers;
 /// </list>
 /// </summary>
 /// <remarks>
-/// Buffers are batch-major: sample b occupies [b·size, (b+1)·size). Layers never allocate:
+/// Each kernel takes its buffers as one ref struct (<see cref="ForwardPass{T}"/> and its siblings), named rather
+/// than positional. Buffers are batch-major: sample b occupies [b·size, (b+1)·size). Layers never allocate:
 /// the caller provides every buffer, sized by <see cref="StateLength"/>, <see cref="TangentStateLength"/>
-/// and <see cref="ScratchLength"/>. An empty <c>inputGradient</c> means "not needed" (first layer);
-/// an empty <c>inputTangent</c> means ẋ = 0 (the data does not depend on θ).
+/// and <see cref="ScratchLength"/>. An empty input gradient means "not needed" (first layer);
+/// an empty input tangent means ẋ = 0 (the data does not depend on θ).
 /// Parameter gradients are overwritten, not accumulated.
 /// </remarks>
 public interface ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -46,21 +47,16 @@ public interface ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
     void Initialize(Span<T> parameters, Random random);
 
     /// <summary>y = f(x; θ).</summary>
-    void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch);
+    void Forward(in ForwardPass<T> pass);
 
-    /// <summary>x̄ = (∂f/∂x)ᵀȳ (skipped when <paramref name="inputGradient"/> is empty) and θ̄ = (∂f/∂θ)ᵀȳ.</summary>
-    void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch);
+    /// <summary>x̄ = (∂f/∂x)ᵀȳ (skipped when <see cref="BackwardPass{T}.InputGradient"/> is empty) and θ̄ = (∂f/∂θ)ᵀȳ.</summary>
+    void Backward(in BackwardPass<T> pass);
 
-    /// <summary>ẏ = (∂f/∂x)ẋ + (∂f/∂θ)θ̇ (ẋ = 0 when <paramref name="inputTangent"/> is empty).</summary>
-    void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch);
+    /// <summary>ẏ = (∂f/∂x)ẋ + (∂f/∂θ)θ̇ (ẋ = 0 when <see cref="ForwardTangentPass{T}.InputTangent"/> is empty).</summary>
+    void ForwardTangent(in ForwardTangentPass<T> pass);
 
     /// <summary>
     /// The tangents of the backward pass: d/dε of x̄ and θ̄ when x, θ and ȳ move along ẋ, θ̇ and ȳ̇.
     /// </summary>
-    void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch);
+    void BackwardTangent(in BackwardTangentPass<T> pass);
 }

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MetaSpec.Kernels;
 
 namespace MetaSpec.Layers;
@@ -78,8 +80,11 @@ public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloating
     public void Initialize(Span<T> parameters, Random random) { }
 
     /// <inheritdoc/>
-    public void Forward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, Span<T> output, Span<T> state, Span<T> scratch)
+    public void Forward(in ForwardPass<T> pass)
     {
+        int batch = pass.Batch;
+        ReadOnlySpan<T> input = pass.Input;
+        Span<T> output = pass.Output, state = pass.State;
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         Span<int> argmax = Argmax(state, batch);
         Span<T> y = output.Slice(0, batch * outSize);
@@ -91,6 +96,7 @@ public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloating
         ref int aRef = ref MemoryMarshal.GetReference(argmax);
         // Every window lies inside its plane (no padding; the constructor checked k ≤ H, W), so with the spans'
         // lengths checked by the slices above, the unchecked reads below stay in bounds.
+        bool vectorRows = k == 2 && stride == 2 && outWidth >= 8 && Avx2.IsSupported && typeof(T) == typeof(float);
         int o = 0;
         for (int b = 0; b < batch; b++)
             for (int c = 0; c < _geometry.Channels; c++)
@@ -98,7 +104,15 @@ public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloating
                 int planeStart = c * plane;
                 ref T sample = ref Unsafe.Add(ref xRef, b * inSize);
                 for (int oh = 0; oh < outHeight; oh++)
-                    for (int ow = 0; ow < outWidth; ow++, o++)
+                {
+                    int ow = 0;
+                    if (vectorRows)
+                    {
+                        ow = PoolRowBy8(ref Unsafe.As<T, float>(ref sample), planeStart + 2 * oh * width, width, outWidth,
+                            ref Unsafe.As<T, float>(ref Unsafe.Add(ref yRef, o)), ref Unsafe.Add(ref aRef, o));
+                        o += ow;
+                    }
+                    for (; ow < outWidth; ow++, o++)
                     {
                         int corner = planeStart + oh * stride * width + ow * stride;
                         int best = corner;
@@ -119,7 +133,54 @@ public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloating
                         Unsafe.Add(ref yRef, o) = bestValue;
                         Unsafe.Add(ref aRef, o) = best;
                     }
+                }
             }
+    }
+
+    /// <summary>
+    /// One output row of 2×2, stride-2 pooling, 8 windows per step (AVX2, float): the even and odd columns of the two
+    /// input rows are separated by shuffles, and the maximum and its index are kept by the same strictly-greater
+    /// comparisons, in the same order, as <see cref="KeepFirstMaximum"/>. Returns the windows done (a multiple of 8);
+    /// the caller finishes the row. Reads columns up to 2·ow + 1 of rows <paramref name="rowStart"/> and the next: inside the plane.
+    /// </summary>
+    private static int PoolRowBy8(ref float sample, int rowStart, int width, int outWidth, ref float y, ref int argmax)
+    {
+        var lane = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        var one = Vector256.Create(1);
+        var below = Vector256.Create(width);
+        int ow = 0;
+        for (; ow <= outWidth - 8; ow += 8)
+        {
+            int corner = rowStart + 2 * ow;
+            var (a, b) = EvenOdd(ref Unsafe.Add(ref sample, corner));
+            var (c, d) = EvenOdd(ref Unsafe.Add(ref sample, corner + width));
+            var index = Vector256.Create(corner) + lane;
+            var best = a;
+            var mask = Vector256.GreaterThan(b, best);
+            best = Vector256.ConditionalSelect(mask, b, best);
+            var offset = mask.AsInt32() & one;
+            mask = Vector256.GreaterThan(c, best);
+            best = Vector256.ConditionalSelect(mask, c, best);
+            offset = Vector256.ConditionalSelect(mask.AsInt32(), below, offset);
+            mask = Vector256.GreaterThan(d, best);
+            best = Vector256.ConditionalSelect(mask, d, best);
+            offset = Vector256.ConditionalSelect(mask.AsInt32(), below + one, offset);
+            best.StoreUnsafe(ref Unsafe.Add(ref y, ow));
+            (index + offset).StoreUnsafe(ref Unsafe.Add(ref argmax, ow));
+        }
+        return ow;
+    }
+
+    /// <summary>The even and the odd values of 16 consecutive floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Even, Vector256<float> Odd) EvenOdd(ref float start)
+    {
+        var low = Vector256.LoadUnsafe(ref start);
+        var high = Vector256.LoadUnsafe(ref Unsafe.Add(ref start, 8));
+        // Within each 128-bit lane: [l0 l2 h0 h2 | l4 l6 h4 h6]; then the 64-bit quarters into order.
+        var even = Avx2.Permute4x64(Avx.Shuffle(low, high, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+        var odd = Avx2.Permute4x64(Avx.Shuffle(low, high, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+        return (even, odd);
     }
 
     /// <summary>Takes x[index] as the new maximum if it is strictly greater, so ties keep the first maximum, as PyTorch does.</summary>
@@ -138,18 +199,19 @@ public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloating
     }
 
     /// <inheritdoc/>
-    public void Backward(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> outputGradient, Span<T> inputGradient, Span<T> parameterGradient, Span<T> scratch)
+    public void Backward(in BackwardPass<T> pass)
     {
         // x̄[a] += ȳ
-        if (!inputGradient.IsEmpty) Route(batch, Argmax(state, batch), outputGradient, inputGradient);
+        if (!pass.InputGradient.IsEmpty) Route(pass.Batch, Argmax(pass.State, pass.Batch), pass.OutputGradient, pass.InputGradient);
     }
 
     /// <inheritdoc/>
-    public void ForwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> state, Span<T> outputTangent, Span<T> tangentState, Span<T> scratch)
+    public void ForwardTangent(in ForwardTangentPass<T> pass)
     {
         // ẏ = ẋ[a]
+        int batch = pass.Batch;
+        ReadOnlySpan<T> inputTangent = pass.InputTangent;
+        Span<T> outputTangent = pass.OutputTangent;
         int inSize = InputShape.Size, outSize = OutputShape.Size;
         Span<T> yDot = outputTangent.Slice(0, batch * outSize);
         if (inputTangent.IsEmpty)
@@ -157,7 +219,7 @@ public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloating
             yDot.Clear();
             return;
         }
-        ReadOnlySpan<int> argmax = Argmax(state, batch);
+        ReadOnlySpan<int> argmax = Argmax(pass.State, batch);
         ReadOnlySpan<T> xDot = inputTangent.Slice(0, batch * inSize);
         for (int b = 0; b < batch; b++)
         {
@@ -169,13 +231,11 @@ public sealed class MaxPool2dLayer<T> : ILayer<T> where T : unmanaged, IFloating
     }
 
     /// <inheritdoc/>
-    public void BackwardTangent(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> parameterTangent, ReadOnlySpan<T> input,
-        ReadOnlySpan<T> inputTangent, ReadOnlySpan<T> output, ReadOnlySpan<T> outputTangent, ReadOnlySpan<T> state,
-        ReadOnlySpan<T> tangentState, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> outputGradientTangent,
-        Span<T> inputGradientTangent, Span<T> parameterGradientTangent, Span<T> scratch)
+    public void BackwardTangent(in BackwardTangentPass<T> pass)
     {
         // d/dε x̄[a] += ȳ̇ (the argmax does not move under an infinitesimal perturbation)
-        if (!inputGradientTangent.IsEmpty) Route(batch, Argmax(state, batch), outputGradientTangent, inputGradientTangent);
+        if (!pass.InputGradientTangent.IsEmpty)
+            Route(pass.Batch, Argmax(pass.State, pass.Batch), pass.OutputGradientTangent, pass.InputGradientTangent);
     }
 
     private Span<int> Argmax(Span<T> state, int batch) =>

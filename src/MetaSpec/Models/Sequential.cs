@@ -142,7 +142,7 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             var layer = _layers[l].Layer;
             Span<T> y = ws.Activations[l].AsSpan(0, batch * layer.OutputShape.Size);
-            layer.Forward(batch, Params(parameters, l), x, y, ws.States[l], ws.Scratch);
+            layer.Forward(new ForwardPass<T> { Batch = batch, Parameters = Params(parameters, l), Input = x, Output = y, State = ws.States[l], Scratch = ws.Scratch });
             x = y;
         }
         return x;
@@ -173,9 +173,12 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
             var layer = _layers[l].Layer;
             ReadOnlySpan<T> x = l == 0 ? inputs : ws.Activations[l - 1].AsSpan(0, batch * layer.InputShape.Size);
             Span<T> dx = l == 0 ? inputGradient : ws.Gradient[(l - 1) & 1].AsSpan(0, batch * layer.InputShape.Size);
-            layer.Backward(batch, Params(parameters, l), x, ws.Activations[l].AsSpan(0, batch * layer.OutputShape.Size),
-                ws.States[l], ws.Gradient[l & 1].AsSpan(0, batch * layer.OutputShape.Size), dx,
-                gradient.Slice(_segments[l].Offset, _segments[l].Length), ws.Scratch);
+            layer.Backward(new BackwardPass<T>
+            {
+                Batch = batch, Parameters = Params(parameters, l), Input = x, Output = ws.Activations[l].AsSpan(0, batch * layer.OutputShape.Size),
+                State = ws.States[l], OutputGradient = ws.Gradient[l & 1].AsSpan(0, batch * layer.OutputShape.Size), InputGradient = dx,
+                ParameterGradient = gradient.Slice(_segments[l].Offset, _segments[l].Length), Scratch = ws.Scratch,
+            });
         }
     }
 
@@ -190,9 +193,13 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
             var layer = _layers[l].Layer;
             ReadOnlySpan<T> x = l == 0 ? inputs : ws.Activations[l - 1].AsSpan(0, batch * layer.InputShape.Size);
             ReadOnlySpan<T> xDot = l == 0 ? default : ws.ActivationTangents[l - 1].AsSpan(0, batch * layer.InputShape.Size);
-            layer.ForwardTangent(batch, Params(parameters, l), Params(direction, l), x, xDot,
-                ws.Activations[l].AsSpan(0, batch * layer.OutputShape.Size), ws.States[l],
-                ws.ActivationTangents[l].AsSpan(0, batch * layer.OutputShape.Size), ws.TangentStates[l], ws.Scratch);
+            layer.ForwardTangent(new ForwardTangentPass<T>
+            {
+                Batch = batch, Parameters = Params(parameters, l), ParameterTangent = Params(direction, l), Input = x, InputTangent = xDot,
+                Output = ws.Activations[l].AsSpan(0, batch * layer.OutputShape.Size), State = ws.States[l],
+                OutputTangent = ws.ActivationTangents[l].AsSpan(0, batch * layer.OutputShape.Size), TangentState = ws.TangentStates[l],
+                Scratch = ws.Scratch,
+            });
         }
 
         // Loss gradient and its tangent, then the backward pass and its tangent, layer by layer.
@@ -216,9 +223,17 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
             Span<T> gxDot = l == 0 ? inputGradientTangent : ws.GradientTangent[(l - 1) & 1].AsSpan(0, inSize);
             var segment = _segments[l];
             ReadOnlySpan<T> p = Params(parameters, l), pDot = Params(direction, l);
-            layer.BackwardTangent(batch, p, pDot, x, xDot, y, yDot, ws.States[l], ws.TangentStates[l], gy, gyDot,
-                gxDot, product.Slice(segment.Offset, segment.Length), ws.Scratch);
-            layer.Backward(batch, p, x, y, ws.States[l], gy, gx, gradient.Slice(segment.Offset, segment.Length), ws.Scratch);
+            layer.BackwardTangent(new BackwardTangentPass<T>
+            {
+                Batch = batch, Parameters = p, ParameterTangent = pDot, Input = x, InputTangent = xDot, Output = y, OutputTangent = yDot,
+                State = ws.States[l], TangentState = ws.TangentStates[l], OutputGradient = gy, OutputGradientTangent = gyDot,
+                InputGradientTangent = gxDot, ParameterGradientTangent = product.Slice(segment.Offset, segment.Length), Scratch = ws.Scratch,
+            });
+            layer.Backward(new BackwardPass<T>
+            {
+                Batch = batch, Parameters = p, Input = x, Output = y, State = ws.States[l], OutputGradient = gy, InputGradient = gx,
+                ParameterGradient = gradient.Slice(segment.Offset, segment.Length), Scratch = ws.Scratch,
+            });
         }
         return value;
     }

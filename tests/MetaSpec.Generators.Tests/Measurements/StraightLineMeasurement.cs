@@ -117,49 +117,44 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
         {
             int b = x.Length, h = b * Hidden;
             Forward(b, p, x);
-            _hidden1.ForwardTangent(b, p.Slice(Offset1, Length1), v.Slice(Offset1, Length1), x, default, _y1.AsSpan(0, h), default, _dy1.AsSpan(0, h), default, default);
-            _relu1.ForwardTangent(b, default, default, _y1.AsSpan(0, h), _dy1.AsSpan(0, h), _z1.AsSpan(0, h), default, _dz1.AsSpan(0, h), default, default);
-            _hidden2.ForwardTangent(b, p.Slice(Offset2, Length2), v.Slice(Offset2, Length2), _z1.AsSpan(0, h), _dz1.AsSpan(0, h), _y2.AsSpan(0, h), default, _dy2.AsSpan(0, h), default, default);
-            _relu2.ForwardTangent(b, default, default, _y2.AsSpan(0, h), _dy2.AsSpan(0, h), _z2.AsSpan(0, h), default, _dz2.AsSpan(0, h), default, default);
-            _head.ForwardTangent(b, p.Slice(Offset3, Length3), v.Slice(Offset3, Length3), _z2.AsSpan(0, h), _dz2.AsSpan(0, h), _y3.AsSpan(0, b), default, _dy3.AsSpan(0, b), default, default);
+            _hidden1.ForwardTangent(new ForwardTangentPass<float> { Batch = b, Parameters = p.Slice(Offset1, Length1), ParameterTangent = v.Slice(Offset1, Length1), Input = x, Output = _y1.AsSpan(0, h), OutputTangent = _dy1.AsSpan(0, h) });
+            _relu1.ForwardTangent(new ForwardTangentPass<float> { Batch = b, Input = _y1.AsSpan(0, h), InputTangent = _dy1.AsSpan(0, h), Output = _z1.AsSpan(0, h), OutputTangent = _dz1.AsSpan(0, h) });
+            _hidden2.ForwardTangent(new ForwardTangentPass<float> { Batch = b, Parameters = p.Slice(Offset2, Length2), ParameterTangent = v.Slice(Offset2, Length2), Input = _z1.AsSpan(0, h), InputTangent = _dz1.AsSpan(0, h), Output = _y2.AsSpan(0, h), OutputTangent = _dy2.AsSpan(0, h) });
+            _relu2.ForwardTangent(new ForwardTangentPass<float> { Batch = b, Input = _y2.AsSpan(0, h), InputTangent = _dy2.AsSpan(0, h), Output = _z2.AsSpan(0, h), OutputTangent = _dz2.AsSpan(0, h) });
+            _head.ForwardTangent(new ForwardTangentPass<float> { Batch = b, Parameters = p.Slice(Offset3, Length3), ParameterTangent = v.Slice(Offset3, Length3), Input = _z2.AsSpan(0, h), InputTangent = _dz2.AsSpan(0, h), Output = _y3.AsSpan(0, b), OutputTangent = _dy3.AsSpan(0, b) });
             float value = _loss.Forward(b, 1, _y3.AsSpan(0, b), t, _gy3.AsSpan(0, b));
             _loss.Tangent(b, 1, _y3.AsSpan(0, b), _dy3.AsSpan(0, b), t, _gdy3.AsSpan(0, b));
 
-            _head.BackwardTangent(b, p.Slice(Offset3, Length3), v.Slice(Offset3, Length3), _z2.AsSpan(0, h), _dz2.AsSpan(0, h), _y3.AsSpan(0, b), _dy3.AsSpan(0, b),
-                default, default, _gy3.AsSpan(0, b), _gdy3.AsSpan(0, b), _gdz2.AsSpan(0, h), hv.Slice(Offset3, Length3), default);
-            _head.Backward(b, p.Slice(Offset3, Length3), _z2.AsSpan(0, h), _y3.AsSpan(0, b), default, _gy3.AsSpan(0, b), _gz2.AsSpan(0, h), g.Slice(Offset3, Length3), default);
-            _relu2.BackwardTangent(b, default, default, _y2.AsSpan(0, h), _dy2.AsSpan(0, h), _z2.AsSpan(0, h), _dz2.AsSpan(0, h), default, default,
-                _gz2.AsSpan(0, h), _gdz2.AsSpan(0, h), _gdy2.AsSpan(0, h), default, default);
-            _relu2.Backward(b, default, _y2.AsSpan(0, h), _z2.AsSpan(0, h), default, _gz2.AsSpan(0, h), _gy2.AsSpan(0, h), default, default);
-            _hidden2.BackwardTangent(b, p.Slice(Offset2, Length2), v.Slice(Offset2, Length2), _z1.AsSpan(0, h), _dz1.AsSpan(0, h), _y2.AsSpan(0, h), _dy2.AsSpan(0, h),
-                default, default, _gy2.AsSpan(0, h), _gdy2.AsSpan(0, h), _gdz1.AsSpan(0, h), hv.Slice(Offset2, Length2), default);
-            _hidden2.Backward(b, p.Slice(Offset2, Length2), _z1.AsSpan(0, h), _y2.AsSpan(0, h), default, _gy2.AsSpan(0, h), _gz1.AsSpan(0, h), g.Slice(Offset2, Length2), default);
-            _relu1.BackwardTangent(b, default, default, _y1.AsSpan(0, h), _dy1.AsSpan(0, h), _z1.AsSpan(0, h), _dz1.AsSpan(0, h), default, default,
-                _gz1.AsSpan(0, h), _gdz1.AsSpan(0, h), _gdy1.AsSpan(0, h), default, default);
-            _relu1.Backward(b, default, _y1.AsSpan(0, h), _z1.AsSpan(0, h), default, _gz1.AsSpan(0, h), _gy1.AsSpan(0, h), default, default);
-            _hidden1.BackwardTangent(b, p.Slice(Offset1, Length1), v.Slice(Offset1, Length1), x, default, _y1.AsSpan(0, h), _dy1.AsSpan(0, h),
-                default, default, _gy1.AsSpan(0, h), _gdy1.AsSpan(0, h), default, hv.Slice(Offset1, Length1), default);
-            _hidden1.Backward(b, p.Slice(Offset1, Length1), x, _y1.AsSpan(0, h), default, _gy1.AsSpan(0, h), default, g.Slice(Offset1, Length1), default);
+            _head.BackwardTangent(new BackwardTangentPass<float> { Batch = b, Parameters = p.Slice(Offset3, Length3), ParameterTangent = v.Slice(Offset3, Length3), Input = _z2.AsSpan(0, h), InputTangent = _dz2.AsSpan(0, h), Output = _y3.AsSpan(0, b), OutputTangent = _dy3.AsSpan(0, b), OutputGradient = _gy3.AsSpan(0, b), OutputGradientTangent = _gdy3.AsSpan(0, b), InputGradientTangent = _gdz2.AsSpan(0, h), ParameterGradientTangent = hv.Slice(Offset3, Length3) });
+            _head.Backward(new BackwardPass<float> { Batch = b, Parameters = p.Slice(Offset3, Length3), Input = _z2.AsSpan(0, h), Output = _y3.AsSpan(0, b), OutputGradient = _gy3.AsSpan(0, b), InputGradient = _gz2.AsSpan(0, h), ParameterGradient = g.Slice(Offset3, Length3) });
+            _relu2.BackwardTangent(new BackwardTangentPass<float> { Batch = b, Input = _y2.AsSpan(0, h), InputTangent = _dy2.AsSpan(0, h), Output = _z2.AsSpan(0, h), OutputTangent = _dz2.AsSpan(0, h), OutputGradient = _gz2.AsSpan(0, h), OutputGradientTangent = _gdz2.AsSpan(0, h), InputGradientTangent = _gdy2.AsSpan(0, h) });
+            _relu2.Backward(new BackwardPass<float> { Batch = b, Input = _y2.AsSpan(0, h), Output = _z2.AsSpan(0, h), OutputGradient = _gz2.AsSpan(0, h), InputGradient = _gy2.AsSpan(0, h) });
+            _hidden2.BackwardTangent(new BackwardTangentPass<float> { Batch = b, Parameters = p.Slice(Offset2, Length2), ParameterTangent = v.Slice(Offset2, Length2), Input = _z1.AsSpan(0, h), InputTangent = _dz1.AsSpan(0, h), Output = _y2.AsSpan(0, h), OutputTangent = _dy2.AsSpan(0, h), OutputGradient = _gy2.AsSpan(0, h), OutputGradientTangent = _gdy2.AsSpan(0, h), InputGradientTangent = _gdz1.AsSpan(0, h), ParameterGradientTangent = hv.Slice(Offset2, Length2) });
+            _hidden2.Backward(new BackwardPass<float> { Batch = b, Parameters = p.Slice(Offset2, Length2), Input = _z1.AsSpan(0, h), Output = _y2.AsSpan(0, h), OutputGradient = _gy2.AsSpan(0, h), InputGradient = _gz1.AsSpan(0, h), ParameterGradient = g.Slice(Offset2, Length2) });
+            _relu1.BackwardTangent(new BackwardTangentPass<float> { Batch = b, Input = _y1.AsSpan(0, h), InputTangent = _dy1.AsSpan(0, h), Output = _z1.AsSpan(0, h), OutputTangent = _dz1.AsSpan(0, h), OutputGradient = _gz1.AsSpan(0, h), OutputGradientTangent = _gdz1.AsSpan(0, h), InputGradientTangent = _gdy1.AsSpan(0, h) });
+            _relu1.Backward(new BackwardPass<float> { Batch = b, Input = _y1.AsSpan(0, h), Output = _z1.AsSpan(0, h), OutputGradient = _gz1.AsSpan(0, h), InputGradient = _gy1.AsSpan(0, h) });
+            _hidden1.BackwardTangent(new BackwardTangentPass<float> { Batch = b, Parameters = p.Slice(Offset1, Length1), ParameterTangent = v.Slice(Offset1, Length1), Input = x, Output = _y1.AsSpan(0, h), OutputTangent = _dy1.AsSpan(0, h), OutputGradient = _gy1.AsSpan(0, h), OutputGradientTangent = _gdy1.AsSpan(0, h), ParameterGradientTangent = hv.Slice(Offset1, Length1) });
+            _hidden1.Backward(new BackwardPass<float> { Batch = b, Parameters = p.Slice(Offset1, Length1), Input = x, Output = _y1.AsSpan(0, h), OutputGradient = _gy1.AsSpan(0, h), ParameterGradient = g.Slice(Offset1, Length1) });
             return value;
         }
 
         private void Forward(int b, ReadOnlySpan<float> p, ReadOnlySpan<float> x)
         {
             int h = b * Hidden;
-            _hidden1.Forward(b, p.Slice(Offset1, Length1), x, _y1.AsSpan(0, h), default, default);
-            _relu1.Forward(b, default, _y1.AsSpan(0, h), _z1.AsSpan(0, h), default, default);
-            _hidden2.Forward(b, p.Slice(Offset2, Length2), _z1.AsSpan(0, h), _y2.AsSpan(0, h), default, default);
-            _relu2.Forward(b, default, _y2.AsSpan(0, h), _z2.AsSpan(0, h), default, default);
-            _head.Forward(b, p.Slice(Offset3, Length3), _z2.AsSpan(0, h), _y3.AsSpan(0, b), default, default);
+            _hidden1.Forward(new ForwardPass<float> { Batch = b, Parameters = p.Slice(Offset1, Length1), Input = x, Output = _y1.AsSpan(0, h) });
+            _relu1.Forward(new ForwardPass<float> { Batch = b, Input = _y1.AsSpan(0, h), Output = _z1.AsSpan(0, h) });
+            _hidden2.Forward(new ForwardPass<float> { Batch = b, Parameters = p.Slice(Offset2, Length2), Input = _z1.AsSpan(0, h), Output = _y2.AsSpan(0, h) });
+            _relu2.Forward(new ForwardPass<float> { Batch = b, Input = _y2.AsSpan(0, h), Output = _z2.AsSpan(0, h) });
+            _head.Forward(new ForwardPass<float> { Batch = b, Parameters = p.Slice(Offset3, Length3), Input = _z2.AsSpan(0, h), Output = _y3.AsSpan(0, b) });
         }
 
         private void Backward(int b, int h, ReadOnlySpan<float> p, ReadOnlySpan<float> x, Span<float> g)
         {
-            _head.Backward(b, p.Slice(Offset3, Length3), _z2.AsSpan(0, h), _y3.AsSpan(0, b), default, _gy3.AsSpan(0, b), _gz2.AsSpan(0, h), g.Slice(Offset3, Length3), default);
-            _relu2.Backward(b, default, _y2.AsSpan(0, h), _z2.AsSpan(0, h), default, _gz2.AsSpan(0, h), _gy2.AsSpan(0, h), default, default);
-            _hidden2.Backward(b, p.Slice(Offset2, Length2), _z1.AsSpan(0, h), _y2.AsSpan(0, h), default, _gy2.AsSpan(0, h), _gz1.AsSpan(0, h), g.Slice(Offset2, Length2), default);
-            _relu1.Backward(b, default, _y1.AsSpan(0, h), _z1.AsSpan(0, h), default, _gz1.AsSpan(0, h), _gy1.AsSpan(0, h), default, default);
-            _hidden1.Backward(b, p.Slice(Offset1, Length1), x, _y1.AsSpan(0, h), default, _gy1.AsSpan(0, h), default, g.Slice(Offset1, Length1), default);
+            _head.Backward(new BackwardPass<float> { Batch = b, Parameters = p.Slice(Offset3, Length3), Input = _z2.AsSpan(0, h), Output = _y3.AsSpan(0, b), OutputGradient = _gy3.AsSpan(0, b), InputGradient = _gz2.AsSpan(0, h), ParameterGradient = g.Slice(Offset3, Length3) });
+            _relu2.Backward(new BackwardPass<float> { Batch = b, Input = _y2.AsSpan(0, h), Output = _z2.AsSpan(0, h), OutputGradient = _gz2.AsSpan(0, h), InputGradient = _gy2.AsSpan(0, h) });
+            _hidden2.Backward(new BackwardPass<float> { Batch = b, Parameters = p.Slice(Offset2, Length2), Input = _z1.AsSpan(0, h), Output = _y2.AsSpan(0, h), OutputGradient = _gy2.AsSpan(0, h), InputGradient = _gz1.AsSpan(0, h), ParameterGradient = g.Slice(Offset2, Length2) });
+            _relu1.Backward(new BackwardPass<float> { Batch = b, Input = _y1.AsSpan(0, h), Output = _z1.AsSpan(0, h), OutputGradient = _gz1.AsSpan(0, h), InputGradient = _gy1.AsSpan(0, h) });
+            _hidden1.Backward(new BackwardPass<float> { Batch = b, Parameters = p.Slice(Offset1, Length1), Input = x, Output = _y1.AsSpan(0, h), OutputGradient = _gy1.AsSpan(0, h), ParameterGradient = g.Slice(Offset1, Length1) });
         }
     }
 }

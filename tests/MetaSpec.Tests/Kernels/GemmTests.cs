@@ -130,6 +130,8 @@ public class GemmTests
         Assert.Contains("Leading dimension of C is 1, smaller than its 2 columns", smallLdc.Message);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(false, false, 2, 2, 3, six, 3, six, 2, four, 2, threads: 0));
+        var notThin = Assert.Throws<ArgumentException>(() => Gemm.Multiply(GemmKernel.Thin, false, false, 2, 2, 3, six, 3, six, 2, four, 2, false, 1));
+        Assert.Contains("needs m, n or k = 1, got 2×2×3", notThin.Message);
     }
 
     private static readonly (bool A, bool B)[] Transposes = [(false, false), (false, true), (true, false), (true, true)];
@@ -144,7 +146,7 @@ public class GemmTests
         int seed = 0;
         foreach (int m in ms.Where(x => x > 0).Distinct())
             foreach (int n in ns.Where(x => x > 0).Distinct())
-                foreach (int k in ks)
+                foreach (int k in ks.Where(k => Gemm.Handles(kernel, m, n, k)))
                     foreach (var (ta, tb) in Transposes)
                         foreach (bool accumulate in new[] { false, true })
                             Check<T>(kernel, ta, tb, m, n, k, accumulate, threads: 1, seed: ++seed);
@@ -153,6 +155,17 @@ public class GemmTests
     private static void CheckLarge<T>(GemmKernel kernel) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Gemm.IsSupported<T>(kernel)) return;
+        if (kernel == GemmKernel.Thin)
+        {
+            // Thin but long: every dimension past several vectors, each transpose, strided and contiguous operands.
+            foreach (var (ta, tb) in Transposes)
+            {
+                Check<T>(kernel, ta, tb, 70, 130, 1, accumulate: true, threads: 1, seed: 4);
+                Check<T>(kernel, ta, tb, 90, 1, 301, accumulate: false, threads: 1, seed: 5);
+                Check<T>(kernel, ta, tb, 1, 77, 203, accumulate: true, threads: 1, seed: 6);
+            }
+            return;
+        }
         foreach (var (ta, tb) in Transposes)
         {
             Check<T>(kernel, ta, tb, 130, 70, 601, accumulate: true, threads: 1, seed: 1);   // two depth blocks, odd

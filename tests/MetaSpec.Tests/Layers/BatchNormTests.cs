@@ -42,7 +42,7 @@ public class BatchNormTests
         var random = new Random(2);
         var x = RandomVector(random, batch * input.Size).Select((v, i) => 10 * v + i % 7).ToArray();
         var y = new double[x.Length];
-        layer.Forward(batch, theta, x, y, new double[layer.StateLength(batch)], []);
+        layer.Forward(new ForwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = y, State = new double[layer.StateLength(batch)] });
         for (int c = 0; c < 3; c++)
         {
             var xs = ChannelValues(x, batch, input, c);
@@ -69,7 +69,7 @@ public class BatchNormTests
         double[] x = [1, 3, 5, 7];
         var y = new double[4];
         var state = new double[layer.StateLength(2)];
-        layer.Forward(2, theta, x, y, state, []);
+        layer.Forward(new ForwardPass<double> { Batch = 2, Parameters = theta, Input = x, Output = y, State = state });
         double s = 1 / Math.Sqrt(5 + 1e-3);
         Close([2 * -3 * s + 0.5, 2 * -1 * s + 0.5, 2 * 1 * s + 0.5, 2 * 3 * s + 0.5], y, 1e-15, "y");
         Close([4.0, s], state, 1e-15, "state (μ, s)");
@@ -79,7 +79,7 @@ public class BatchNormTests
     public void A_single_value_per_channel_is_rejected()
     {
         var layer = new BatchNorm2dLayer<double>(Shape.Image(2, 1, 1));
-        var error = Assert.Throws<ArgumentException>(() => layer.Forward(1, [1.0, 1, 0, 0], [1.0, 2], new double[2], new double[4], []));
+        var error = Assert.Throws<ArgumentException>(() => layer.Forward(new ForwardPass<double> { Batch = 1, Parameters = [1.0, 1, 0, 0], Input = [1.0, 2], Output = new double[2], State = new double[4] }));
         Assert.Contains("[2, 1, 1]", error.Message);
         Assert.Contains("[4]", Assert.Throws<ArgumentException>(() => new BatchNorm2dLayer<double>(Shape.Vector(4))).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNorm2dLayer<double>(Shape.Image(2, 2, 2), epsilon: 0));
@@ -100,10 +100,10 @@ public class BatchNormTests
         var (yf, sf, dxf, dtf) = (new float[x.Length], new float[f.StateLength(batch)], new float[x.Length], new float[theta.Length]);
         float[] F(double[] v) => v.Select(e => (float)e).ToArray();
         double[] D(float[] v) => v.Select(e => (double)e).ToArray();
-        d.Forward(batch, theta, x, yd, sd, []);
-        d.Backward(batch, theta, x, yd, sd, dy, dxd, dtd, []);
-        f.Forward(batch, F(theta), F(x), yf, sf, []);
-        f.Backward(batch, F(theta), F(x), yf, sf, F(dy), dxf, dtf, []);
+        d.Forward(new ForwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = yd, State = sd });
+        d.Backward(new BackwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = yd, State = sd, OutputGradient = dy, InputGradient = dxd, ParameterGradient = dtd });
+        f.Forward(new ForwardPass<float> { Batch = batch, Parameters = F(theta), Input = F(x), Output = yf, State = sf });
+        f.Backward(new BackwardPass<float> { Batch = batch, Parameters = F(theta), Input = F(x), Output = yf, State = sf, OutputGradient = F(dy), InputGradient = dxf, ParameterGradient = dtf });
         Close(yd, D(yf), 1e-5, "y");
         Close(dxd, D(dxf), 1e-5, "x̄");
         Close(dtd, D(dtf), 1e-5, "θ̄");

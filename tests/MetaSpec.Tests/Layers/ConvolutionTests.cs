@@ -14,6 +14,9 @@ public class ConvolutionTests
         { 3, 2, 6, 2, 3, 2, 1 },
         { 1, 3, 5, 2, 2, 2, 0 },
         { 2, 2, 4, 3, 1, 1, 0 },
+        { 2, 3, 9, 4, 3, 2, 1 },  // Finn et al.'s Omniglot block: stride 2, padding 1, odd plane (9 → 5)
+        { 2, 2, 8, 3, 3, 2, 1 },  // 16 positions: whole gather vectors in float and double
+        { 3, 4, 3, 5, 3, 1, 1 },  // a Conv-4's last block: a 3×3 plane with "same" padding takes the gather too
     };
 
     [Theory]
@@ -72,7 +75,7 @@ public class ConvolutionTests
         var theta = RandomVector(random, layer.ParameterCount);
         var x = RandomVector(random, batch * input.Size);
         var y = new double[batch * layer.OutputShape.Size];
-        layer.Forward(batch, theta, x, y, [], new double[layer.ScratchLength(batch)]);
+        layer.Forward(new ForwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = y, Scratch = new double[layer.ScratchLength(batch)] });
         Close(NaiveConvolution(batch, input, layer, theta, x), y, 1e-13, "convolution");
     }
 
@@ -119,12 +122,14 @@ public class ConvolutionTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Conv2dLayer<double>(Shape.Image(1, 4, 4), 2, 3, padding: -1));
     }
 
-    [Fact]
-    public void Float_matches_double()
+    [Theory]
+    [InlineData(1)] // same padding: Im2Col's plane copies
+    [InlineData(2)] // strided: PaddedIm2Col's gathers
+    public void Float_matches_double(int stride)
     {
         var input = Shape.Image(3, 6, 6);
-        var d = new Conv2dLayer<double>(input, 4, 3, padding: 1);
-        var f = new Conv2dLayer<float>(input, 4, 3, padding: 1);
+        var d = new Conv2dLayer<double>(input, 4, 3, stride, padding: 1);
+        var f = new Conv2dLayer<float>(input, 4, 3, stride, padding: 1);
         int batch = 2;
         var random = new Random(9);
         var theta = RandomVector(random, d.ParameterCount);
@@ -132,11 +137,11 @@ public class ConvolutionTests
         var dy = RandomVector(random, batch * d.OutputShape.Size);
         var (yd, dxd, dtd) = (new double[dy.Length], new double[x.Length], new double[theta.Length]);
         var (yf, dxf, dtf) = (new float[dy.Length], new float[x.Length], new float[theta.Length]);
-        d.Forward(batch, theta, x, yd, [], new double[d.ScratchLength(batch)]);
-        d.Backward(batch, theta, x, yd, [], dy, dxd, dtd, new double[d.ScratchLength(batch)]);
+        d.Forward(new ForwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = yd, Scratch = new double[d.ScratchLength(batch)] });
+        d.Backward(new BackwardPass<double> { Batch = batch, Parameters = theta, Input = x, Output = yd, OutputGradient = dy, InputGradient = dxd, ParameterGradient = dtd, Scratch = new double[d.ScratchLength(batch)] });
         float[] F(double[] v) => v.Select(e => (float)e).ToArray();
-        f.Forward(batch, F(theta), F(x), yf, [], new float[f.ScratchLength(batch)]);
-        f.Backward(batch, F(theta), F(x), yf, [], F(dy), dxf, dtf, new float[f.ScratchLength(batch)]);
+        f.Forward(new ForwardPass<float> { Batch = batch, Parameters = F(theta), Input = F(x), Output = yf, Scratch = new float[f.ScratchLength(batch)] });
+        f.Backward(new BackwardPass<float> { Batch = batch, Parameters = F(theta), Input = F(x), Output = yf, OutputGradient = F(dy), InputGradient = dxf, ParameterGradient = dtf, Scratch = new float[f.ScratchLength(batch)] });
         double[] D(float[] v) => v.Select(e => (double)e).ToArray();
         Close(yd, D(yf), 1e-5, "y");
         Close(dxd, D(dxf), 1e-5, "x̄");

@@ -40,7 +40,7 @@ public class DenseAndActivationTests
         double[] theta = [1, 2, 3, 4, 5, 6, 0.5, -0.5]; // W = [[1,2,3],[4,5,6]], b = [0.5, -0.5]
         double[] x = [1, 0, -1, 2, 1, 0];
         var y = new double[4];
-        layer.Forward(2, theta, x, y, [], []);
+        layer.Forward(new ForwardPass<double> { Batch = 2, Parameters = theta, Input = x, Output = y });
         Assert.Equal([1 - 3 + 0.5, 4 - 6 - 0.5, 2 + 2 + 0.5, 8 + 5 - 0.5], y);
     }
 

@@ -37,7 +37,7 @@ public sealed class LayerChecker
     public double[] Output(double[] x, double[] theta)
     {
         var y = new double[_outN];
-        _layer.Forward(_batch, theta, x, y, NewState(), NewScratch());
+        _layer.Forward(new ForwardPass<double> { Batch = _batch, Parameters = theta, Input = x, Output = y, State = NewState(), Scratch = NewScratch() });
         return y;
     }
 
@@ -55,12 +55,12 @@ public sealed class LayerChecker
         var y = new double[_outN];
         var state = NewState();
         var scratch = NewScratch();
-        _layer.Forward(_batch, theta, x, y, state, scratch);
+        _layer.Forward(new ForwardPass<double> { Batch = _batch, Parameters = theta, Input = x, Output = y, State = state, Scratch = scratch });
         var dy = new double[_outN];
         for (int i = 0; i < dy.Length; i++) dy[i] = _c[i] + _d[i] * y[i];
         var dx = new double[_inN];
         var dTheta = new double[_pN];
-        _layer.Backward(_batch, theta, x, y, state, dy, dx, dTheta, scratch);
+        _layer.Backward(new BackwardPass<double> { Batch = _batch, Parameters = theta, Input = x, Output = y, State = state, OutputGradient = dy, InputGradient = dx, ParameterGradient = dTheta, Scratch = scratch });
         return (dx, dTheta);
     }
 
@@ -70,10 +70,10 @@ public sealed class LayerChecker
         var y = new double[_outN];
         var state = NewState();
         var scratch = NewScratch();
-        _layer.Forward(_batch, theta, x, y, state, scratch);
+        _layer.Forward(new ForwardPass<double> { Batch = _batch, Parameters = theta, Input = x, Output = y, State = state, Scratch = scratch });
         var yDot = new double[_outN];
         var tangentState = new double[_layer.TangentStateLength(_batch)];
-        _layer.ForwardTangent(_batch, theta, thetaDot, x, xDot, y, state, yDot, tangentState, scratch);
+        _layer.ForwardTangent(new ForwardTangentPass<double> { Batch = _batch, Parameters = theta, ParameterTangent = thetaDot, Input = x, InputTangent = xDot, Output = y, State = state, OutputTangent = yDot, TangentState = tangentState, Scratch = scratch });
         var dy = new double[_outN];
         var dyDot = new double[_outN];
         for (int i = 0; i < dy.Length; i++)
@@ -83,7 +83,7 @@ public sealed class LayerChecker
         }
         var dxDot = new double[_inN];
         var dThetaDot = new double[_pN];
-        _layer.BackwardTangent(_batch, theta, thetaDot, x, xDot, y, yDot, state, tangentState, dy, dyDot, dxDot, dThetaDot, scratch);
+        _layer.BackwardTangent(new BackwardTangentPass<double> { Batch = _batch, Parameters = theta, ParameterTangent = thetaDot, Input = x, InputTangent = xDot, Output = y, OutputTangent = yDot, State = state, TangentState = tangentState, OutputGradient = dy, OutputGradientTangent = dyDot, InputGradientTangent = dxDot, ParameterGradientTangent = dThetaDot, Scratch = scratch });
         return (dxDot, dThetaDot);
     }
 
