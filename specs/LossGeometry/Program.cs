@@ -282,7 +282,7 @@ public static class Program
         output.WriteLine($"Overlapping 95% intervals after 1 step: {Overlaps(outcomes)}");
 
         var figure = new Figure();
-        figure.Panel($"{title}: inner loss", "inner step k", "support loss L_S (mean over episodes)", Curves(outcomes, r => r.SupportLoss));
+        figure.Panel($"{title}: inner loss", "inner step k", "support loss L_S (mean over episodes)", Curves(outcomes, r => r.SupportLoss), logY: true);
         figure.Panel("gradient norm", "inner step k", "‖∇L_S‖ (mean over episodes)", Curves(outcomes, r => r.SupportGradientNorm), logY: true);
         string path = Path.Combine(outFolder, $"loss-geometry-{key}.svg");
         figure.Save(path);
@@ -291,7 +291,7 @@ public static class Program
 
     private static Figure.Series[] Curves(List<Outcome> outcomes, Func<EvaluationResult, Estimate[]> values) =>
         [.. outcomes.Select(o => new Figure.Series(o.Method.Name, o.Method.Color,
-            [.. values(o.Result).Select((e, step) => ((double)step, e.Mean))], Markers: true))];
+            [.. values(o.Result).Select((e, step) => ((double)step, e.Mean))]))];
 
     /// <summary>The pairs of methods whose 95% intervals after one step overlap, or "none".</summary>
     private static string Overlaps(List<Outcome> outcomes)
