@@ -20,7 +20,8 @@
 // the inner (support) loss and ‖∇L_S‖ against the step k for each method, averaged over the test episodes.
 // The wall time of each method includes the runtime's one-off smoothness estimate at its first iteration.
 //
-// Run:     dotnet run --project specs/LossGeometry      (options: --help; the defaults are the run in docs/specs.md)
+// Run:     dotnet run --project specs/LossGeometry      (options: --help; the defaults are docs/specs.md's 1 000-iteration run,
+//          about 8 minutes on one core; --iterations 3000 the other)
 // Data:    Omniglot's images_background.npz and images_evaluation.npz (../shared/data/omniglot beside the repository
 //          root, or --omniglot DIR) and Fashion-MNIST's four IDX files (/usr/share/datasets/fashion-mnist, Debian's
 //          dataset-fashion-mnist, or --fashion DIR).
@@ -187,7 +188,7 @@ public static class Program
     {
         var cli = new SpecCommandLine("LossGeometry",
             "MAML vs Meta-SGD vs block-diagonal vs Kronecker vs learned mirror map, Omniglot 20-way 1-shot and Fashion-MNIST 5-way 1-shot");
-        var (iterations, seed, threads) = cli.AddStandard(iterations: 150);
+        var (iterations, seed, threads) = cli.AddStandard(iterations: 1000);
         var evalTasks = cli.Count("--eval-tasks", 600, "held-out episodes for each method's evaluation");
         var evalSteps = cli.Count("--eval-steps", 5, "inner steps at test time (the figure's k = 0 … this − 1)", "K");
         var omniglotFolder = cli.InputFolder("--omniglot", "folder with images_background.npz and images_evaluation.npz (default: ../shared/data/omniglot beside the repository root)");
