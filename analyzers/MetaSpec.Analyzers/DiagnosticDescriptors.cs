@@ -46,7 +46,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor LearnedStepSizesWithoutUnrolling = Create(RuleIdentifiers.LearnedStepSizesWithoutUnrolling, Usage, DiagnosticSeverity.Error,
         "Learned step sizes need a method that differentiates through the inner steps",
-        "LearnStepSizes (Meta-SGD) needs the Unrolled or HessianFree method, not {0}: {1}");
+        "LearnStepSizes (Meta-SGD) needs the Unrolled, HessianFree or FirstOrder method, not {0}: {1}");
 
     public static readonly DiagnosticDescriptor LearnedStepSizesWithReset = Create(RuleIdentifiers.LearnedStepSizesWithReset, Usage, DiagnosticSeverity.Error,
         "Learned step sizes with a head re-solved from zero",
@@ -64,12 +64,29 @@ internal static class DiagnosticDescriptors
         "Adapted layers re-solved from zero, but no layer is marked [Adapt]",
         "ResetAdaptedToZero re-solves the [Adapt] layers from zero for every task, but '{0}' marks no layer [Adapt], so every layer restarts from zero and nothing is meta-learned; mark the head [Adapt] (a shared embedding) or remove ResetAdaptedToZero");
 
+    public static readonly DiagnosticDescriptor GeometryWithoutUnrolling = Create(RuleIdentifiers.GeometryWithoutUnrolling, Usage, DiagnosticSeverity.Error,
+        "Learned geometry needs a method that differentiates through the inner steps",
+        MetaSpec.Specification.GeometryRules.MethodFormat);
+
+    public static readonly DiagnosticDescriptor MirrorMapWithProximal = Create(RuleIdentifiers.MirrorMapWithProximal, Usage, DiagnosticSeverity.Error,
+        "Mirror map with a proximal term",
+        MetaSpec.Specification.GeometryRules.ProximalFormat);
+
+    public static readonly DiagnosticDescriptor GeometryWithReset = Create(RuleIdentifiers.GeometryWithReset, Usage, DiagnosticSeverity.Error,
+        "Learned geometry with a head re-solved from zero",
+        MetaSpec.Specification.GeometryRules.ResetFormat);
+
+    public static readonly DiagnosticDescriptor GeometryWithLearnedStepSizes = Create(RuleIdentifiers.GeometryWithLearnedStepSizes, Usage, DiagnosticSeverity.Error,
+        "LearnStepSizes with another geometry",
+        MetaSpec.Specification.GeometryRules.StepSizesFormat);
+
     /// <summary>Every descriptor, for the tests that check docs and release tracking.</summary>
     public static readonly DiagnosticDescriptor[] All =
     [
         StepSizeTooLarge, SmoothnessNotDeclared, NonconvexAdaptationTooManySteps, ConvexHeadSingleStep, AdaptOnNonLayer,
         AdaptedLayerWithoutParameters, SettingOutOfRange, ImplicitWithoutProximal, LearnedStepSizesWithoutUnrolling,
-        LearnedStepSizesWithReset, ResampledSupportWithImplicit, IgnoredSetting, ResetWithoutAdaptedLayers,
+        LearnedStepSizesWithReset, ResampledSupportWithImplicit, IgnoredSetting, ResetWithoutAdaptedLayers, GeometryWithoutUnrolling,
+        MirrorMapWithProximal, GeometryWithReset, GeometryWithLearnedStepSizes,
     ];
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>

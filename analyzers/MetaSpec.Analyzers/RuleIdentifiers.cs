@@ -19,6 +19,10 @@ internal static class RuleIdentifiers
     public const string ResampledSupportWithImplicit = "MSPEC011";
     public const string IgnoredSetting = "MSPEC012";
     public const string ResetWithoutAdaptedLayers = "MSPEC013";
+    public const string GeometryWithoutUnrolling = "MSPEC014";
+    public const string MirrorMapWithProximal = "MSPEC015";
+    public const string GeometryWithReset = "MSPEC016";
+    public const string GeometryWithLearnedStepSizes = "MSPEC017";
 
     /// <summary>The generator's "spec class must be partial" diagnostic, which the code fixes also fix.</summary>
     public const string GeneratorNotPartial = "MSPEC101";

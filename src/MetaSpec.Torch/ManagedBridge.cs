@@ -103,6 +103,9 @@ public static class ManagedBridge
             else if (on != 0) throw new NotSupportedException($"Layer '{segment.Name}' is partly adapted; the torch backend adapts whole layers.");
         }
         bool all = adapted.Count == network.Segments.Count(s => s.Length > 0);
+        if (problem.Inner.Geometry.Kind is not (GeometryKind.Identity or GeometryKind.Diagonal))
+            throw new NotSupportedException(
+                $"The torch backend has no {problem.Inner.Geometry.Kind} geometry: it takes the plain step and Meta-SGD's learned step sizes; train this problem on the managed engine.");
         var method = problem.Method;
         var settings = new TorchMetaSettings
         {

@@ -153,7 +153,6 @@ public sealed class RuleTests
     }
 
     [Theory]
-    [InlineData("HypergradientKind.FirstOrder")]
     [InlineData("HypergradientKind.Reptile")]
     [InlineData("HypergradientKind.Implicit")]
     [InlineData("HypergradientKind.EvolutionStrategies")]
@@ -163,6 +162,7 @@ public sealed class RuleTests
     [Theory]
     [InlineData("HypergradientKind.Unrolled")]
     [InlineData("HypergradientKind.HessianFree")]
+    [InlineData("HypergradientKind.FirstOrder")] // the derivative with the inner gradients held fixed
     public void Learned_step_sizes_with_unrolling_are_silent(string method) =>
         Verify<LearnedStepSizesAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, LearnStepSizes = true)", method: $"Hypergradient({method})"));
 
@@ -180,6 +180,75 @@ public sealed class RuleTests
         Verify<ResampledSupportWithImplicitAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Steps = 5, Proximal = 1, [|ResampleSupport = true|])", method: method), "MSPEC011");
         Verify<ResampledSupportWithImplicitAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Steps = 1, Proximal = 1, ResampleSupport = true)", method: method));
         Verify<ResampledSupportWithImplicitAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Steps = 5, ResampleSupport = true)"));
+    }
+
+    // MSPEC014 – MSPEC017 --------------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("GeometryKind.Diagonal", "HypergradientKind.Reptile")]
+    [InlineData("GeometryKind.BlockDiagonal", "HypergradientKind.EvolutionStrategies")]
+    [InlineData("GeometryKind.Kronecker", "HypergradientKind.Implicit")]
+    [InlineData("GeometryKind.MirrorMap, Hidden = 16", "HypergradientKind.Implicit")]
+    public void A_learned_geometry_without_a_method_that_differentiates_the_steps_is_an_error(string geometry, string method)
+    {
+        string proximal = geometry.StartsWith("GeometryKind.MirrorMap", StringComparison.Ordinal) ? "" : ", Proximal = 1";
+        Verify<GeometryAnalyzer>(MamlNet + Learner($"InnerProblem(LossKind.MeanSquaredError{proximal})", method: $"Hypergradient({method})",
+            geometry: $"Geometry([|{geometry.Split(',')[0]}|]{(geometry.Contains(',') ? "," + geometry.Split(',', 2)[1] : "")})"), "MSPEC014");
+    }
+
+    [Fact]
+    public void Geometry_message_says_which_method_and_why()
+    {
+        var diagnostics = AnalyzerHarness.Verify(MamlNet + Learner(method: "Hypergradient(HypergradientKind.Reptile)", geometry: "Geometry([|GeometryKind.Kronecker|])"),
+            new GeometryAnalyzer(), "MSPEC014");
+        Assert.Equal("The learned Kronecker geometry needs a method that differentiates through the inner steps (Unrolled, HessianFree or FirstOrder), "
+            + "not Reptile: its direction θ − θ_N has no derivative with respect to the geometry's parameters",
+            diagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [InlineData("HypergradientKind.Unrolled", "GeometryKind.MirrorMap")]
+    [InlineData("HypergradientKind.FirstOrder", "GeometryKind.Kronecker")]
+    [InlineData("HypergradientKind.HessianFree", "GeometryKind.BlockDiagonal")]
+    [InlineData("HypergradientKind.Reptile", "GeometryKind.Identity")] // no learned parameters: nothing to differentiate
+    public void Learned_geometries_with_a_method_that_differentiates_the_steps_are_silent(string method, string geometry) =>
+        Verify<GeometryAnalyzer>(MamlNet + Learner(method: $"Hypergradient({method})", geometry: $"Geometry({geometry})"));
+
+    [Fact]
+    public void A_mirror_map_with_a_proximal_term_is_an_error_at_the_proximal_weight()
+    {
+        var diagnostics = AnalyzerHarness.Verify(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, [|Proximal = 0.5|])", geometry: "Geometry(GeometryKind.MirrorMap)"),
+            new GeometryAnalyzer(), "MSPEC015");
+        Assert.StartsWith("The MirrorMap geometry cannot be combined with Proximal = 0.5: the proximal term", diagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Verify<GeometryAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 0.5)", geometry: "Geometry(GeometryKind.Kronecker)"));
+    }
+
+    [Theory]
+    [InlineData("GeometryKind.MirrorMap")]
+    [InlineData("GeometryKind.BlockDiagonal")]
+    public void A_learned_geometry_with_a_reset_head_is_an_error(string geometry)
+    {
+        Verify<GeometryAnalyzer>(AnilNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 0, [|ResetAdaptedToZero = true|])", geometry: $"Geometry({geometry})"), "MSPEC016");
+        Verify<GeometryAnalyzer>(AnilNet + Learner("InnerProblem(LossKind.MeanSquaredError, ResetAdaptedToZero = true)", geometry: "Geometry(GeometryKind.Identity)"));
+    }
+
+    [Fact]
+    public void Learn_step_sizes_with_another_geometry_is_an_error_and_with_the_diagonal_silent()
+    {
+        Verify<GeometryAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, [|LearnStepSizes = true|])", geometry: "Geometry(GeometryKind.Kronecker)"), "MSPEC017");
+        Verify<GeometryAnalyzer>(MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, LearnStepSizes = true)", geometry: "Geometry(GeometryKind.Diagonal)"));
+    }
+
+    [Fact]
+    public void Geometry_settings_are_range_checked_and_ignored_ones_are_errors()
+    {
+        Verify<SettingRangeAnalyzer>(MamlNet + Learner(geometry: "Geometry(GeometryKind.MirrorMap, [|Embedding = 0|], [|Hidden = -1|])"), "MSPEC007");
+        Verify<SettingRangeAnalyzer>(MamlNet + Learner(geometry: "Geometry(GeometryKind.Kronecker, Hidden = -1)")); // ignored, MSPEC012's
+        Verify<IgnoredSettingAnalyzer>(MamlNet + Learner(geometry: "Geometry(GeometryKind.Kronecker, [|Hidden = 16|], [|DenseOutput = true|])"), "MSPEC012");
+        Verify<IgnoredSettingAnalyzer>(MamlNet + Learner(geometry: "Geometry(GeometryKind.MirrorMap, Embedding = 4, Hidden = 16, DenseOutput = true)"));
+        var diagnostics = AnalyzerHarness.Verify(MamlNet + Learner(geometry: "Geometry(GeometryKind.BlockDiagonal, [|Embedding = 8|])"), new IgnoredSettingAnalyzer(), "MSPEC012");
+        Assert.Equal("Embedding is set, but BlockDiagonal does not use it (only MirrorMap does): remove it, or choose MirrorMap if that is what you meant",
+            diagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     // MSPEC012 / MSPEC013 ---------------------------------------------------------------------------------------

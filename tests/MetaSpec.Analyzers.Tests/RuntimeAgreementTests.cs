@@ -17,7 +17,7 @@ public sealed class RuntimeAgreementTests
     [
         new StepSizeAnalyzer(), new AdaptationRegimeAnalyzer(), new AdaptAttributeAnalyzer(), new SettingRangeAnalyzer(),
         new ImplicitWithoutProximalAnalyzer(), new LearnedStepSizesAnalyzer(), new ResampledSupportWithImplicitAnalyzer(),
-        new IgnoredSettingAnalyzer(), new ResetWithoutAdaptedLayersAnalyzer(),
+        new IgnoredSettingAnalyzer(), new ResetWithoutAdaptedLayersAnalyzer(), new GeometryAnalyzer(),
     ];
 
     /// <summary>(expected error ID, a spec with that one conflict).</summary>
@@ -37,7 +37,6 @@ public sealed class RuntimeAgreementTests
         { "MSPEC007", MamlNet + Learner(method: "Hypergradient(HypergradientKind.EvolutionStrategies, Directions = 0)") },
         { "MSPEC007", MamlNet + Learner(method: "Hypergradient(HypergradientKind.EvolutionStrategies, Smoothing = 0)") },
         { "MSPEC008", MamlNet + Learner(method: "Hypergradient(HypergradientKind.Implicit)") },
-        { "MSPEC009", MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, LearnStepSizes = true)", method: "Hypergradient(HypergradientKind.FirstOrder)") },
         { "MSPEC009", MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, LearnStepSizes = true)", method: "Hypergradient(HypergradientKind.Reptile)") },
         { "MSPEC009", MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 1, LearnStepSizes = true)", method: "Hypergradient(HypergradientKind.Implicit)") },
         { "MSPEC009", MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, LearnStepSizes = true)", method: "Hypergradient(HypergradientKind.EvolutionStrategies)") },
@@ -46,6 +45,15 @@ public sealed class RuntimeAgreementTests
         { "MSPEC012", MamlNet + Learner(method: "Hypergradient(HypergradientKind.Reptile, FiniteDifferenceStep = -1)") },
         { "MSPEC012", MamlNet + Learner(method: "Hypergradient(HypergradientKind.Unrolled, Solver = ImplicitSolver.Neumann)") },
         { "MSPEC012", MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 1)", method: "Hypergradient(HypergradientKind.Implicit, NeumannStep = 0.5)") },
+        { "MSPEC007", MamlNet + Learner(geometry: "Geometry(GeometryKind.MirrorMap, Embedding = 0)") },
+        { "MSPEC012", MamlNet + Learner(geometry: "Geometry(GeometryKind.Kronecker, Hidden = 16)") },
+        { "MSPEC014", MamlNet + Learner(method: "Hypergradient(HypergradientKind.Reptile)", geometry: "Geometry(GeometryKind.BlockDiagonal)") },
+        { "MSPEC014", MamlNet + Learner(method: "Hypergradient(HypergradientKind.EvolutionStrategies)", geometry: "Geometry(GeometryKind.Diagonal)") },
+        { "MSPEC014", MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 1)", method: "Hypergradient(HypergradientKind.Implicit)", geometry: "Geometry(GeometryKind.Kronecker)") },
+        { "MSPEC015", MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, Proximal = 1)", geometry: "Geometry(GeometryKind.MirrorMap)") },
+        { "MSPEC016", AnilNet + Learner("InnerProblem(LossKind.MeanSquaredError, ResetAdaptedToZero = true)", geometry: "Geometry(GeometryKind.MirrorMap)") },
+        { "MSPEC016", AnilNet + Learner("InnerProblem(LossKind.MeanSquaredError, ResetAdaptedToZero = true)", geometry: "Geometry(GeometryKind.Kronecker)") },
+        { "MSPEC017", MamlNet + Learner("InnerProblem(LossKind.MeanSquaredError, LearnStepSizes = true)", geometry: "Geometry(GeometryKind.MirrorMap)") },
     };
 
     /// <summary>
@@ -78,6 +86,10 @@ public sealed class RuntimeAgreementTests
             Learner("InnerProblem(LossKind.MeanSquaredError, Steps = 5, StepSize = 0.1, Smoothness = 100)"), // MSPEC001 is a warning, not a rejection
             Learner("InnerProblem(LossKind.MeanSquaredError, Steps = 3, Proximal = 1, ResampleSupport = false)", method: "Hypergradient(HypergradientKind.Implicit)"),
             Learner("InnerProblem(LossKind.MeanSquaredError, LearnStepSizes = true)", method: "Hypergradient(HypergradientKind.HessianFree)"),
+            Learner("InnerProblem(LossKind.MeanSquaredError, LearnStepSizes = true)", method: "Hypergradient(HypergradientKind.FirstOrder)"),
+            Learner(geometry: "Geometry(GeometryKind.BlockDiagonal)"),
+            Learner(method: "Hypergradient(HypergradientKind.FirstOrder)", geometry: "Geometry(GeometryKind.Kronecker)"),
+            Learner(method: "Hypergradient(HypergradientKind.HessianFree)", geometry: "Geometry(GeometryKind.MirrorMap, Embedding = 2, Hidden = 4, DenseOutput = true)"),
             Learner(outer: "OptimizerKind.Sgd, Momentum = 0.5", method: "Hypergradient(HypergradientKind.EvolutionStrategies, Directions = 2, Smoothing = 0.1)"),
         })
         {

@@ -121,13 +121,26 @@ public sealed class GeneratedTrainerTests
                 new("flatten", new FlattenLayer<float>(Shape.Image(3, 3, 3))), Linear("classifier", 27, 3)),
             SoftmaxCrossEntropy<float>.Instance, new InnerLoop { Steps = 2, StepSize = 0.2 }, Hypergradient.Unrolled, ["classifier"],
             p => new Adam<float>(p, 0.002), new TrainerOptions { TaskBatch = 3 }, () => new ImageTasks(2)),
+        new Case("Mirror map", s => new Wrap<ConvMirrorMap>(new ConvMirrorMap(s), l => l.Engine, ConvMirrorMap.Load, GeometryConvNet.Tensors, ConvMirrorMap.ParameterCount),
+            GeometryConv, SoftmaxCrossEntropy<float>.Instance,
+            new InnerLoop { Steps = 2, StepSize = 0.2, Geometry = StepGeometry.MirrorMap with { Embedding = 4, Hidden = 8 } }, Hypergradient.Unrolled, [],
+            p => new Adam<float>(p, 0.002), new TrainerOptions { TaskBatch = 3 }, () => new ImageTasks(2)),
+        new Case("Kronecker, first order", s => new Wrap<ConvKroneckerFirstOrder>(new ConvKroneckerFirstOrder(s), l => l.Engine, ConvKroneckerFirstOrder.Load, GeometryConvNet.Tensors, ConvKroneckerFirstOrder.ParameterCount),
+            GeometryConv, SoftmaxCrossEntropy<float>.Instance, new InnerLoop { Steps = 1, StepSize = 0.2, Geometry = StepGeometry.Kronecker }, Hypergradient.FirstOrder, [],
+            p => new Adam<float>(p, 0.002), new TrainerOptions { TaskBatch = 3 }, () => new ImageTasks(2)),
     ];
+
+    private static Sequential<float> GeometryConv() => new(Shape.Image(2, 6, 6),
+        new("conv", new Conv2dLayer<float>(Shape.Image(2, 6, 6), 3, 3, stride: 1, padding: 1)),
+        new("norm", new BatchNorm2dLayer<float>(Shape.Image(3, 6, 6))), new("norm_relu", new ReLULayer<float>(Shape.Image(3, 6, 6))),
+        new("pool", new MaxPool2dLayer<float>(Shape.Image(3, 6, 6), 2, 2)),
+        new("flatten", new FlattenLayer<float>(Shape.Image(3, 3, 3))), Linear("classifier", 27, 3));
 
     private static (Sequential<float> Network, MetaProblem<float> Problem, float[] Meta) Reference(Case c)
     {
         var network = c.Network();
         var problem = MetaProblem<float>.ForNetwork(network, c.Loss, c.Inner, c.Method, c.Adapted);
-        return (network, problem, problem.CreateMetaParameters(network.CreateParameters(Seed)));
+        return (network, problem, problem.CreateMetaParameters(network.CreateParameters(Seed), Seed));
     }
 
     [Theory]
@@ -229,6 +242,10 @@ public sealed class GeneratedTrainerTests
         Assert.Equal(SineNet.Layout.HeadOffset + SineNet.Layout.HeadLength, SineNet.ParameterCount);
         Assert.Equal(SineMaml.ParameterCount, learner.MetaParameters.Length);
         Assert.Equal(2 * SineMetaSgd.ParameterCount, SineMetaSgd.MetaParameterCount);
+        // The generated count of a learned geometry is the runtime's (its θ_P / θ_g over the adapted tensors).
+        Assert.Equal(ConvMirrorMap.MetaParameterCount, ConvMirrorMap.CreateProblem(GeometryConvNet.CreateNetwork()).MetaParameterCount);
+        Assert.Equal(ConvKroneckerFirstOrder.MetaParameterCount, ConvKroneckerFirstOrder.CreateProblem(GeometryConvNet.CreateNetwork()).MetaParameterCount);
+        Assert.True(ConvMirrorMap.MetaParameterCount > ConvMirrorMap.ParameterCount);
     }
 
     [Fact]

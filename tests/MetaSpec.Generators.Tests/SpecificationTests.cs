@@ -21,6 +21,7 @@ public sealed class SpecificationTests
         SameMembers<OptimizerKind, OuterOptimizer>();
         SameMembers<LossKind, TaskLoss>();
         SameMembers<Activation, ActivationKind>();
+        SameMembers<GeometryKind, StepGeometryKind>();
         Assert.All(Enum.GetNames<LayerKind>(), name => Assert.NotNull(typeof(Dense).Assembly.GetType("MetaSpec." + name)));
     }
 
@@ -38,6 +39,12 @@ public sealed class SpecificationTests
             (options.TaskBatch, options.ClipGradientNorm, options.Smoothness, options.SmoothnessIterations, options.StepSizeConstant));
         var attribute = new HypergradientAttribute(HypergradientKind.Reptile);
         Assert.Equal((SpecDefaults.Iterations, SpecDefaults.Directions), (attribute.Iterations, attribute.Directions));
+        var geometry = new StepGeometry();
+        var declared = new GeometryAttribute(GeometryKind.MirrorMap);
+        Assert.Equal(((int)SpecDefaults.Geometry, SpecDefaults.Embedding, SpecDefaults.Hidden, SpecDefaults.DenseOutput),
+            ((int)geometry.Kind, geometry.Embedding, geometry.Hidden, geometry.DenseOutput));
+        Assert.Equal((SpecDefaults.Embedding, SpecDefaults.Hidden, SpecDefaults.DenseOutput), (declared.Embedding, declared.Hidden, declared.DenseOutput));
+        Assert.Equal(StepGeometry.Identity, inner.Geometry);
     }
 
     [Fact]
@@ -46,10 +53,17 @@ public sealed class SpecificationTests
         foreach (var kind in Enum.GetValues<HypergradientKind>())
         {
             var method = (HypergradientMethod)kind;
-            Assert.Equal(MethodCapabilities.SupportsLearnedStepSizes(method), MethodCapabilities.WhyNoLearnedStepSizes(method) is null);
+            Assert.Equal(MethodCapabilities.SupportsLearnedGeometry(method), MethodCapabilities.WhyNoLearnedGeometry(method) is null);
             // What the method reads it accepts at run time; what it does not read it rejects when set.
-            var inner = new InnerLoop { Proximal = 1, LearnStepSizes = MethodCapabilities.SupportsLearnedStepSizes(method) };
+            var inner = new InnerLoop { Proximal = 1, LearnStepSizes = MethodCapabilities.SupportsLearnedGeometry(method) };
             new Hypergradient { Kind = kind }.Validate(inner);
+            // Every learned geometry takes the methods that learn step sizes, and no other.
+            foreach (var geometry in Enum.GetValues<GeometryKind>())
+            {
+                var declared = new InnerLoop { Geometry = new StepGeometry { Kind = geometry } };
+                if (geometry == GeometryKind.Identity || MethodCapabilities.SupportsLearnedGeometry(method)) new Hypergradient { Kind = kind }.Validate(declared with { Proximal = geometry == GeometryKind.MirrorMap ? 0 : 1 });
+                else Assert.Contains($"The learned {geometry} geometry needs", Assert.Throws<ArgumentException>(() => new Hypergradient { Kind = kind }.Validate(declared with { Proximal = geometry == GeometryKind.MirrorMap ? 0 : 1 })).Message);
+            }
             foreach (var setting in Enum.GetValues<MethodSetting>())
             {
                 var changed = With(new Hypergradient { Kind = kind }, setting);

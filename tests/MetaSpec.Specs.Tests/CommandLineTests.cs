@@ -30,6 +30,8 @@ public sealed class CommandLineTests : IDisposable
         data.Add("Quadratic", "--step-size", "NaN", "--step-size needs a number, got 'NaN'.");
         data.Add("Quadratic", "--steps", "-1", "--steps must be at least 0, got -1.");
         data.Add("Quadratic", "--dimension", "0", "--dimension must be at least 1, got 0.");
+        data.Add("LossGeometry", "--eval-steps", "0", "--eval-steps must be at least 1, got 0.");
+        data.Add("LossGeometry", "--eval-steps", "two", "--eval-steps needs a whole number, got 'two'.");
         return data;
     }
 

@@ -1,3 +1,5 @@
+extern alias LossGeometryProgram;
+
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
@@ -111,6 +113,53 @@ public sealed class SpecProgramTests : IDisposable
         Assert.Matches(new Regex($@"AID \(Implicit, CG 5\)\s+{Interval}\s+\d+\.\d+ ms/iteration"), output);
         Assert.Matches(new Regex($@"ESJ \(ES, 8 directions\)\s+{Interval}\s+\d+\.\d+ ms/iteration"), output);
         ExplainsTheStepSizeWarningBeforeTraining(output);
+    }
+
+    [Fact]
+    public void LossGeometry_compares_the_five_geometries_on_both_data_sets_and_draws_their_curves()
+    {
+        SampleData.WriteOmniglot(folder.Path, backgroundCharacters: 10, evaluationCharacters: 8);
+        SampleData.WriteFashionMnist(folder.Path);
+        string target = Path.Combine(folder.Path, "figures");
+        string output = SpecRunner.RunToSuccess(LossGeometryProgram::MetaSpec.Specs.LossGeometrySpec.Program.Run,
+            ["--iterations", "2", "--eval-tasks", "5", "--eval-steps", "3", "--threads", "1", "--omniglot", folder.Path, "--fashion", folder.Path, "--out", target]);
+        Assert.Contains("Every method: seed 7, 2 meta-iterations, 1 thread; test: 5 held-out episodes, 3 steps", output);
+        foreach (string title in new[] { "Omniglot 20-way 1-shot", "Fashion-MNIST held-out classes 5-way 1-shot" })
+        {
+            int table = output.IndexOf($"{title}: query accuracy on 5 held-out episodes", StringComparison.Ordinal);
+            Assert.True(table >= 0, output);
+            // One row per method, in the seed's order of increasing structure, each with its accuracy intervals.
+            int at = table;
+            foreach (string method in new[] { "identity (MAML)", "diagonal (Meta-SGD)", "block-diagonal", "Kronecker", "mirror map" })
+            {
+                var row = new Regex($@"\| {Regex.Escape(method)} \| \d+ \| \d+ \(\d+\.\d\d\) \| \d+ \| {Interval} % \| {Interval} % \| 0 \|").Match(output, at);
+                Assert.True(row.Success, $"{method} after {at}:\n{output}");
+                at = row.Index;
+            }
+        }
+        Assert.Contains("Overlapping 95% intervals after 1 step: ", output);
+        foreach (string key in new[] { "omniglot", "fashion" })
+        {
+            XDocument svg = XDocument.Load(Path.Combine(target, $"loss-geometry-{key}.svg"));
+            Assert.Equal(2, svg.Descendants().Count(e => (string?)e.Attribute("class") == "panel"));
+            Assert.Equal(10, svg.Descendants().Count(e => e.Name.LocalName == "polyline")); // 5 methods × 2 panels
+        }
+    }
+
+    [Fact]
+    public void LossGeometry_refuses_to_skip_both_data_sets_and_names_a_missing_one()
+    {
+        var (exit, output, error) = SpecRunner.Run(LossGeometryProgram::MetaSpec.Specs.LossGeometrySpec.Program.Run, "--no-omniglot", "--no-fashion");
+        Assert.Equal((2, ""), (exit, output));
+        Assert.Contains("--no-omniglot and --no-fashion together leave nothing to compare", error);
+
+        (exit, output, error) = SpecRunner.Run(LossGeometryProgram::MetaSpec.Specs.LossGeometrySpec.Program.Run, "--no-fashion", "--omniglot", Path.Combine(folder.Path, "missing"));
+        Assert.Equal((2, ""), (exit, output));
+        Assert.StartsWith("LossGeometry: Omniglot data not found in ", error);
+
+        (exit, output, error) = SpecRunner.Run(LossGeometryProgram::MetaSpec.Specs.LossGeometrySpec.Program.Run, "--no-omniglot", "--fashion", Path.Combine(folder.Path, "missing"));
+        Assert.Equal((2, ""), (exit, output));
+        Assert.StartsWith("LossGeometry: cannot read the Fashion-MNIST data: ", error);
     }
 
     /// <summary>

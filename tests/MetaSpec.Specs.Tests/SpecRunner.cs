@@ -1,3 +1,5 @@
+extern alias LossGeometryProgram;
+
 namespace MetaSpec.Specs.Tests;
 
 /// <summary>A spec's entry point, as the tests call it: arguments, standard output and standard error in, exit code out.</summary>
@@ -16,6 +18,7 @@ public static class SpecRunner
         ("LinearRegression", LinearRegressionSpec.Program.Run, true),
         ("Quadratic", QuadraticSpec.Program.Run, false),
         ("SharedEmbedding", SharedEmbeddingSpec.Program.Run, true),
+        ("LossGeometry", LossGeometryProgram::MetaSpec.Specs.LossGeometrySpec.Program.Run, true),
     ];
 
     public static SpecEntryPoint Named(string name) => All.Single(s => s.Name == name).Run;

@@ -6,8 +6,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace MetaSpec.Analyzers;
 
 /// <summary>
-/// MSPEC012: a setting written for a method or optimiser the spec did not choose (<c>Directions</c> under Reptile,
-/// <c>NeumannStep</c> with conjugate gradients, <c>Momentum</c> with Adam) would be ignored without a word, so the
+/// MSPEC012: a setting written for a method, optimiser or geometry the spec did not choose (<c>Directions</c> under Reptile,
+/// <c>NeumannStep</c> with conjugate gradients, <c>Momentum</c> with Adam, <c>Hidden</c> with Kronecker) would be ignored without a word, so the
 /// spec would not train the way it reads. Which settings each method reads is <see cref="MethodCapabilities"/>'s;
 /// Hypergradient.Validate rejects the same method settings at run time (when they differ from their defaults).
 /// </summary>
@@ -24,6 +24,12 @@ public sealed class IgnoredSettingAnalyzer : LearnerAnalyzer
             && AttributeArguments.Named(outerAttribute, "Momentum", cancellation) is { } momentum)
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.IgnoredSetting, momentum.GetLocation(),
                 "Momentum", optimizer.ToString(), nameof(OuterOptimizer.Sgd)));
+
+        if (learner.GeometryAttribute is { } geometryAttribute && learner.Geometry.Geometry is { } geometry)
+            foreach (GeometrySetting setting in System.Enum.GetValues(typeof(GeometrySetting)))
+                if (!GeometryRules.Uses(geometry, setting) && AttributeArguments.Named(geometryAttribute, setting.ToString(), cancellation) is { } written)
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.IgnoredSetting, written.GetLocation(),
+                        setting.ToString(), geometry.ToString(), nameof(StepGeometryKind.MirrorMap)));
 
         // A cast to no method is left alone: nothing is known about what it reads.
         if (learner.HypergradientAttribute is not { } attribute || learner.Kind is not { } method) return;

@@ -23,7 +23,7 @@ public sealed class LearnedStepSizesAnalyzer : LearnerAnalyzer
         var cancellation = context.CancellationToken;
         var location = AttributeArguments.Location(learner.InnerAttribute, "LearnStepSizes", cancellation);
         // A cast to no method is left alone: the generated code throws for it, and no rule knows what it means.
-        if (learner.Kind is { } method && MethodCapabilities.WhyNoLearnedStepSizes(method) is { } reason)
+        if (learner.Kind is { } method && MethodCapabilities.WhyNoLearnedGeometry(method) is { } reason)
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LearnedStepSizesWithoutUnrolling, location, method.ToString(), reason));
         if (learner.Inner.ResetAdaptedToZero)
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LearnedStepSizesWithReset,

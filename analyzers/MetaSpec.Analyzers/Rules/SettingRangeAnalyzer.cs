@@ -8,7 +8,7 @@ namespace MetaSpec.Analyzers;
 /// <summary>
 /// MSPEC007: a number the runtime would reject. The rules are the shared <see cref="SettingRules"/>, which
 /// InnerLoop.Validate, Hypergradient.Validate, the trainer options and the optimisers check too (settings of the
-/// chosen method and optimiser only, as there; settings they ignore are MSPEC012's), so a spec that passes here
+/// chosen method, optimiser and geometry only, as there; settings they ignore are MSPEC012's), so a spec that passes here
 /// does not throw when the trainer is built.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -34,6 +34,11 @@ public sealed class SettingRangeAnalyzer : LearnerAnalyzer
             if (outer.Kind is { } optimizer && MethodCapabilities.UsesMomentum(optimizer))
                 Check(context, outerAttribute, SettingRules.Momentum, outer.Momentum);
         }
+
+        if (learner.GeometryAttribute is { } geometryAttribute && learner.Geometry.Geometry is { } geometry)
+            foreach (GeometrySetting setting in System.Enum.GetValues(typeof(GeometrySetting)))
+                if (SettingRules.For(setting) is { } rule && GeometryRules.Uses(geometry, setting))
+                    Check(context, geometryAttribute, rule, learner.Geometry.Value(setting));
 
         if (learner.HypergradientAttribute is not { } methodAttribute || learner.Kind is not { } kind) return;
         var method = learner.Method;

@@ -12,16 +12,18 @@ namespace MetaSpec.Analyzers;
 internal sealed class LearnerDeclaration
 {
     private LearnerDeclaration(INamedTypeSymbol type, INamedTypeSymbol? modelType, AttributeData innerAttribute, AttributeData? outerAttribute,
-        AttributeData? hypergradientAttribute, ModelSpec? model)
+        AttributeData? hypergradientAttribute, AttributeData? geometryAttribute, ModelSpec? model)
     {
         Type = type;
         ModelType = modelType;
         InnerAttribute = innerAttribute;
         OuterAttribute = outerAttribute;
         HypergradientAttribute = hypergradientAttribute;
+        GeometryAttribute = geometryAttribute;
         Inner = LearnerReader.ReadInner(innerAttribute);
         Outer = outerAttribute is null ? null : LearnerReader.ReadOuter(outerAttribute);
         Method = LearnerReader.ReadHypergradient(hypergradientAttribute);
+        Geometry = LearnerReader.ReadGeometry(geometryAttribute);
         Model = model;
     }
 
@@ -33,9 +35,13 @@ internal sealed class LearnerDeclaration
     public AttributeData InnerAttribute { get; }
     public AttributeData? OuterAttribute { get; }
     public AttributeData? HypergradientAttribute { get; }
+    public AttributeData? GeometryAttribute { get; }
     public InnerSpec Inner { get; }
     public OuterSpec? Outer { get; }
     public HypergradientSpec Method { get; }
+
+    /// <summary>[Geometry] as declared (the identity when absent; LearnStepSizes is not folded in).</summary>
+    public GeometrySpec Geometry { get; }
 
     /// <summary>The chosen method; null for a cast to no member.</summary>
     public HypergradientMethod? Kind => Method.Kind;
@@ -56,6 +62,7 @@ internal sealed class LearnerDeclaration
         var modelType = learner.ConstructorArguments.Length == 1 && learner.ConstructorArguments[0].Value is INamedTypeSymbol m
             && types.Find(m, types.MetaModel) is not null ? m : null;
         var model = withModel && modelType is not null ? types.ReadModel(modelType, cancellation).Model : null;
-        return new LearnerDeclaration(type, modelType, inner, types.Find(type, types.OuterProblem), types.Find(type, types.Hypergradient), model);
+        return new LearnerDeclaration(type, modelType, inner, types.Find(type, types.OuterProblem), types.Find(type, types.Hypergradient),
+            types.Find(type, types.Geometry), model);
     }
 }

@@ -21,6 +21,7 @@ internal sealed class SpecTypes
         InnerProblem = compilation.GetTypeByMetadataName(SpecNames.InnerProblemAttribute);
         OuterProblem = compilation.GetTypeByMetadataName(SpecNames.OuterProblemAttribute);
         Hypergradient = compilation.GetTypeByMetadataName(SpecNames.HypergradientAttribute);
+        Geometry = compilation.GetTypeByMetadataName(SpecNames.GeometryAttribute);
         Adapt = compilation.GetTypeByMetadataName(SpecNames.AdaptAttribute);
     }
 
@@ -31,6 +32,7 @@ internal sealed class SpecTypes
     public INamedTypeSymbol? InnerProblem { get; }
     public INamedTypeSymbol? OuterProblem { get; }
     public INamedTypeSymbol? Hypergradient { get; }
+    public INamedTypeSymbol? Geometry { get; }
     public INamedTypeSymbol? Adapt { get; }
 
     public static SpecTypes? Resolve(Compilation compilation) =>

@@ -26,6 +26,18 @@ internal static class LearnerEmitter
             : "new string[] { " + string.Join(", ", adaptedLayers.Select(String)) + " }";
         string adaptedArguments = string.Concat(adaptedLayers.Select(a => ", " + String(a)));
         string adaptedText = adaptedLayers.Count == 0 ? "every layer" : string.Join(", ", adaptedLayers);
+        // [Geometry] goes into the inner loop; without the attribute nothing is written (the runtime's default is the identity).
+        var geometry = learner.Geometry;
+        string geometryLine = geometry == GeometrySpec.Default ? "" :
+            $"\n    Geometry = new global::MetaSpec.Meta.StepGeometry {{ Kind = {Enum("global::MetaSpec.GeometryKind", geometry.Kind)}, " +
+            $"Embedding = {Int(geometry.Embedding)}, Hidden = {Int(geometry.Hidden)}, DenseOutput = {Bool(geometry.DenseOutput)} }},";
+        string metaParameters = learner.GeometryKind switch
+        {
+            StepGeometryKind.Identity => "",
+            StepGeometryKind.Diagonal => ", then one learned step size per parameter (Meta-SGD)",
+            StepGeometryKind.MirrorMap => " (the mirror map's dual start z₀), then the mirror map's θ_g",
+            _ => $", then the {learner.GeometryKind} preconditioner's θ_P",
+        };
 
         writer.WriteLine($"/// <summary>Meta-learner of <see cref=\"{model}\"/>: {method.Method.Name ?? "custom"} hypergradient, adapting {adaptedText}.</summary>");
         using (writer.Open($"{learner.Type.Keyword} {name}"))
@@ -34,7 +46,7 @@ internal static class LearnerEmitter
                 /// <summary>Length of θ, the model's parameters.</summary>
                 public const int ParameterCount = {{Int(learner.Model.ParameterCount)}};
 
-                /// <summary>Length of the meta-parameters: θ{{(inner.LearnStepSizes ? ", then one learned step size per parameter (Meta-SGD)" : "")}}.</summary>
+                /// <summary>Length of the meta-parameters: θ{{metaParameters}}.</summary>
                 public const int MetaParameterCount = {{Int(learner.MetaParameterCount)}};
 
                 /// <summary>Inner gradient steps N.</summary>
@@ -60,7 +72,7 @@ internal static class LearnerEmitter
                     Proximal = {{Double(inner.Proximal)}},
                     ResampleSupport = {{Bool(inner.ResampleSupport)}},
                     LearnStepSizes = {{Bool(inner.LearnStepSizes)}},
-                    ResetAdaptedToZero = {{Bool(inner.ResetAdaptedToZero)}},
+                    ResetAdaptedToZero = {{Bool(inner.ResetAdaptedToZero)}},{{geometryLine}}
                 };
 
                 /// <summary>The hypergradient method declared by [Hypergradient] (Unrolled when absent).</summary>

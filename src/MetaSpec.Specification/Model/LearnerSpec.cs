@@ -60,6 +60,26 @@ internal sealed record HypergradientSpec(
     };
 }
 
+/// <summary>[Geometry] with defaults filled in (the identity, MAML's step, when the attribute is absent).</summary>
+internal sealed record GeometrySpec(EnumValue Kind, int Embedding, int Hidden, bool DenseOutput)
+{
+    public static GeometrySpec Default { get; } = new(EnumValue.Of(SpecDefaults.Geometry), SpecDefaults.Embedding, SpecDefaults.Hidden, SpecDefaults.DenseOutput);
+
+    /// <summary>The geometry; null for a cast to no member.</summary>
+    public StepGeometryKind? Geometry => Kind.As<StepGeometryKind>();
+
+    /// <summary>A setting's value, for the range rules (DenseOutput as 0 or 1).</summary>
+    public double Value(GeometrySetting setting) => setting switch
+    {
+        GeometrySetting.Embedding => Embedding,
+        GeometrySetting.Hidden => Hidden,
+        _ => DenseOutput ? 1 : 0,
+    };
+
+    /// <summary>A setting's default, for the ignored-setting rule.</summary>
+    public static double DefaultValue(GeometrySetting setting) => Default.Value(setting);
+}
+
 /// <summary>
 /// What a learner needs to know about its model: the facts the learner emission uses, not the whole
 /// <see cref="ModelSpec"/>. An edit to the model that leaves these alone (a new bias-free layer elsewhere would not)
@@ -68,14 +88,18 @@ internal sealed record HypergradientSpec(
 /// <param name="Type">The model class.</param>
 /// <param name="ParameterCount">Length of θ.</param>
 /// <param name="AdaptedLayers">Layers marked [Adapt], in order; empty means every layer adapts.</param>
-internal sealed record ModelReference(TypeSpec Type, int ParameterCount, EquatableArray<string> AdaptedLayers)
+/// <param name="AdaptedTensors">The shapes of the adapted layers' tensors (every tensor when no layer is marked), in θ order: a learned geometry's size depends on them.</param>
+internal sealed record ModelReference(TypeSpec Type, int ParameterCount, EquatableArray<string> AdaptedLayers, EquatableArray<TensorSpec> AdaptedTensors)
 {
     public static ModelReference Of(ModelSpec model)
     {
         var adapted = new System.Collections.Generic.List<string>();
         foreach (var placed in model.Layers)
             if (placed.Layer.Adapted) adapted.Add(placed.Layer.Name);
-        return new ModelReference(model.Type, model.ParameterCount, adapted.ToEquatableArray());
+        var tensors = new System.Collections.Generic.List<TensorSpec>();
+        foreach (var placed in model.Layers)
+            if (adapted.Count == 0 || placed.Layer.Adapted) tensors.AddRange(placed.Tensors);
+        return new ModelReference(model.Type, model.ParameterCount, adapted.ToEquatableArray(), tensors.ToEquatableArray());
     }
 }
 
@@ -85,8 +109,25 @@ internal sealed record LearnerSpec(
     ModelReference Model,
     InnerSpec Inner,
     OuterSpec Outer,
-    HypergradientSpec Hypergradient)
+    HypergradientSpec Hypergradient,
+    GeometrySpec Geometry)
 {
-    /// <summary>Length of the meta-parameter vector: θ, then one step size per parameter for Meta-SGD.</summary>
-    public int MetaParameterCount => Inner.LearnStepSizes ? 2 * Model.ParameterCount : Model.ParameterCount;
+    /// <summary>The step's geometry: LearnStepSizes is the diagonal one; a cast to no member counts as none.</summary>
+    public StepGeometryKind GeometryKind => Inner.LearnStepSizes ? StepGeometryKind.Diagonal : Geometry.Geometry ?? StepGeometryKind.Identity;
+
+    /// <summary>
+    /// Length of the meta-parameter vector: θ, then the step geometry's own (one step size per parameter for Meta-SGD; θ_P or
+    /// θ_g over the adapted tensors, by the shared rule the runtime's geometries follow). Clamped for specs the analyzers reject.
+    /// </summary>
+    public int MetaParameterCount
+    {
+        get
+        {
+            var shapes = new System.Collections.Generic.List<int[]>();
+            foreach (var t in Model.AdaptedTensors) shapes.Add(System.Linq.Enumerable.ToArray(t.Dimensions));
+            long count = Model.ParameterCount + GeometryRules.ParameterCount(GeometryKind, Model.ParameterCount, shapes,
+                System.Math.Max(1, Geometry.Embedding), System.Math.Max(1, Geometry.Hidden), Geometry.DenseOutput);
+            return (int)System.Math.Min(int.MaxValue, count);
+        }
+    }
 }

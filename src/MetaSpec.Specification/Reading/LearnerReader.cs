@@ -9,7 +9,7 @@ internal sealed record LearnerReadResult(LearnerSpec? Learner, EquatableArray<Sp
 
 /// <summary>
 /// Reads a [MetaLearner(typeof(Model))] class with its [InnerProblem], [OuterProblem] and optional
-/// [Hypergradient]. Defaults come from <see cref="SpecDefaults"/>, as the attributes' own do (a test compares them).
+/// [Hypergradient] and [Geometry]. Defaults come from <see cref="SpecDefaults"/>, as the attributes' own do (a test compares them).
 /// </summary>
 internal static class LearnerReader
 {
@@ -41,7 +41,8 @@ internal static class LearnerReader
         var inner = ReadInner(innerAttribute);
         var outer = ReadOuter(outerAttribute);
         var method = ReadHypergradient(SymbolReading.Find(type, SpecNames.HypergradientAttribute));
-        return new LearnerReadResult(new LearnerSpec(typeSpec, ModelReference.Of(model), inner, outer, method), EquatableArray<SpecProblem>.Empty);
+        var geometry = ReadGeometry(SymbolReading.Find(type, SpecNames.GeometryAttribute));
+        return new LearnerReadResult(new LearnerSpec(typeSpec, ModelReference.Of(model), inner, outer, method, geometry), EquatableArray<SpecProblem>.Empty);
     }
 
     /// <summary>[InnerProblem] with the attribute's defaults for what it leaves out.</summary>
@@ -76,6 +77,18 @@ internal static class LearnerReader
             SymbolReading.Named(attribute, "FiniteDifferenceStep", method.FiniteDifferenceStep),
             SymbolReading.Named(attribute, "Directions", method.Directions),
             SymbolReading.Named(attribute, "Smoothing", method.Smoothing));
+    }
+
+    /// <summary>[Geometry] with the attribute's defaults; <see cref="GeometrySpec.Default"/> (the identity) when absent.</summary>
+    public static GeometrySpec ReadGeometry(AttributeData? attribute)
+    {
+        var geometry = GeometrySpec.Default;
+        if (attribute is null) return geometry;
+        return new GeometrySpec(
+            SymbolReading.ReadEnum(attribute.ConstructorArguments.FirstOrDefault()),
+            SymbolReading.Named(attribute, "Embedding", geometry.Embedding),
+            SymbolReading.Named(attribute, "Hidden", geometry.Hidden),
+            SymbolReading.Named(attribute, "DenseOutput", geometry.DenseOutput));
     }
 
     private static LearnerReadResult Fail(List<SpecProblem> problems, TypeSpec? type) =>

@@ -8,6 +8,7 @@ internal static class SpecNames
     public const string InnerProblemAttribute = "MetaSpec.InnerProblemAttribute";
     public const string OuterProblemAttribute = "MetaSpec.OuterProblemAttribute";
     public const string HypergradientAttribute = "MetaSpec.HypergradientAttribute";
+    public const string GeometryAttribute = "MetaSpec.GeometryAttribute";
     public const string AdaptAttribute = "MetaSpec.AdaptAttribute";
     public const string Namespace = "MetaSpec";
 }

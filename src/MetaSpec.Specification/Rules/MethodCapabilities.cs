@@ -50,18 +50,20 @@ internal enum MethodSetting
 /// </summary>
 internal static class MethodCapabilities
 {
-    /// <summary>Whether the method differentiates through the inner steps, which learned step sizes (Meta-SGD) need.</summary>
-    public static bool SupportsLearnedStepSizes(HypergradientMethod method) =>
-        method is HypergradientMethod.Unrolled or HypergradientMethod.HessianFree;
+    /// <summary>
+    /// Whether the method differentiates the adapted point with respect to the inner step, which a learned geometry
+    /// (Meta-SGD's step sizes, a preconditioner, a mirror map) needs. First order counts: dropping the second-order terms
+    /// still leaves the derivative of φ_N = φ₀ − αΣₖP(θ_P)gₖ in θ_P with the gradients gₖ held fixed (docs/geometry.md).
+    /// </summary>
+    public static bool SupportsLearnedGeometry(HypergradientMethod method) => WhyNoLearnedGeometry(method) is null;
 
-    /// <summary>Why <paramref name="method"/> cannot learn step sizes; null when it can.</summary>
-    public static string? WhyNoLearnedStepSizes(HypergradientMethod method) => method switch
+    /// <summary>Why <paramref name="method"/> cannot learn a geometry (step sizes included); null when it can.</summary>
+    public static string? WhyNoLearnedGeometry(HypergradientMethod method) => method switch
     {
-        HypergradientMethod.Unrolled or HypergradientMethod.HessianFree => null,
-        HypergradientMethod.FirstOrder => "it drops the derivative through the inner steps, so the step sizes get no gradient",
-        HypergradientMethod.Reptile => "its direction θ − θ_N has no derivative with respect to the step sizes",
+        HypergradientMethod.Unrolled or HypergradientMethod.HessianFree or HypergradientMethod.FirstOrder => null,
+        HypergradientMethod.Reptile => "its direction θ − θ_N has no derivative with respect to the geometry's parameters",
         HypergradientMethod.Implicit => "its hypergradient depends only on the adapted point, not on the path that reached it",
-        HypergradientMethod.EvolutionStrategies => "its Jacobian estimate perturbs θ only, not the step sizes",
+        HypergradientMethod.EvolutionStrategies => "its Jacobian estimate perturbs θ only, not the geometry's parameters",
         _ => "the method is not one MetaSpec knows",
     };
 

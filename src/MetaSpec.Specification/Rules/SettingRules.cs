@@ -80,6 +80,17 @@ internal static class SettingRules
     public static readonly SettingRule Directions = new(nameof(Directions), SettingRange.AtLeastOne, AtLeastOne);
     public static readonly SettingRule Smoothing = new(nameof(Smoothing), SettingRange.Positive, PositiveAndFinite);
 
+    public static readonly SettingRule Embedding = new(nameof(Embedding), SettingRange.AtLeastOne, AtLeastOne);
+    public static readonly SettingRule Hidden = new(nameof(Hidden), SettingRange.AtLeastOne, AtLeastOne);
+
+    /// <summary>The rule of a numeric [Geometry] setting; null for <see cref="GeometrySetting.DenseOutput"/>, a switch.</summary>
+    public static SettingRule? For(GeometrySetting setting) => setting switch
+    {
+        GeometrySetting.Embedding => Embedding,
+        GeometrySetting.Hidden => Hidden,
+        _ => null,
+    };
+
     /// <summary>The rule of a method setting; null for <see cref="MethodSetting.Solver"/>, which is an enum.</summary>
     public static SettingRule? For(MethodSetting setting) => setting switch
     {

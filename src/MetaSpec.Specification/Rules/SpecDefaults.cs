@@ -37,6 +37,12 @@ internal static class SpecDefaults
     public const int Directions = 16;
     public const double Smoothing = 1e-2;
 
+    // [Geometry] / StepGeometry (docs/geometry.md)
+    public const StepGeometryKind Geometry = StepGeometryKind.Identity;
+    public const int Embedding = 8;
+    public const int Hidden = 32;
+    public const bool DenseOutput = false;
+
     // Layer declarations
     public const double BatchNormEpsilon = 1e-5;
 }

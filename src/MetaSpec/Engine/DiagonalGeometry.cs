@@ -19,7 +19,11 @@ internal sealed class DiagonalGeometry<T>(int parameterCount, double stepSize, b
         learned ? parameterTensors.Select(t => t with { Name = "step_size." + t.Name, Offset = parameterCount + t.Offset }) : [];
 
     /// <inheritdoc/>
-    public override void Initialize(Span<T> geometryParameters) => geometryParameters.Fill(T.CreateTruncating(stepSize));
+    public override void Initialize(Span<T> geometryParameters, int seed) => geometryParameters.Fill(T.CreateTruncating(stepSize));
+
+    /// <summary>1 for a fixed step; the largest learned step size relative to α for Meta-SGD (‖diag(s)‖₂ = max|sᵢ|).</summary>
+    public override double NormBound(ReadOnlySpan<T> metaParameters, int parameterCount) =>
+        learned ? double.CreateTruncating(TensorPrimitives.MaxMagnitude(metaParameters.Slice(parameterCount, parameterCount)) / T.CreateTruncating(stepSize)) : 1;
 
     /// <inheritdoc/>
     public override StepMap<T> CreateMap(int offset, ReadOnlySpan<T> mask) =>

@@ -11,6 +11,10 @@ namespace MetaSpec.Engine;
 /// it, or the head for the ANIL specialisation): the hypergradient methods read the window's coordinates through
 /// <see cref="Point"/> and the losses through <see cref="Loss"/>, so they run unchanged on either.
 /// </summary>
+/// <remarks>
+/// With mirror descent the loop moves a state zⱼ (<see cref="State"/>) and the losses see the point φⱼ = G(zⱼ)
+/// (<see cref="Point"/>): zⱼ₊₁ = zⱼ − P·∇L_S(φⱼ). For the linear geometries the state is the point.
+/// </remarks>
 internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly TaskSets<T> _sets;
@@ -23,6 +27,9 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
     private readonly T[] _stepGradient;     // ∇L_S(θⱼ) + λ(θⱼ − θ₀) of the step being taken
     private readonly T[] _stepUpdate;       // P·(that gradient)
     private readonly T[] _supportLosses;    // L_S(θⱼ) of the last run, j = 0 … N − 1
+    private readonly T[] _gradientNorms;    // ‖M(∇L_S(θⱼ) + λ(θⱼ − θ₀))‖ of the last run
+    private readonly T[][] _states;         // mirror descent: z₀ … z_N over the window; empty otherwise
+    private readonly T[][] _stepGradients;  // a learned P: gⱼ of every step, which first order's θ_P gradient needs; empty otherwise
 
     public InnerTrajectory(MetaProblem<T> problem, int steps, AdaptedLoss<T> loss, StepMap<T> map, TaskSets<T> sets,
         ITaskDistribution<T>? resampler, SeededRandom random)
@@ -44,6 +51,16 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
         _stepGradient = new T[loss.Dimension];
         _stepUpdate = new T[loss.Dimension];
         _supportLosses = new T[steps];
+        _gradientNorms = new T[steps];
+        _states = NewArrays(map.HasPointMap ? steps + 1 : 0, loss.Dimension);
+        _stepGradients = NewArrays(map.LearnsStep ? steps : 0, loss.Dimension);
+    }
+
+    private static T[][] NewArrays(int count, int length)
+    {
+        var arrays = new T[count][];
+        for (int j = 0; j < count; j++) arrays[j] = new T[length];
+        return arrays;
     }
 
     /// <summary>Inner steps N.</summary>
@@ -70,8 +87,14 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>θⱼ, all of θ.</summary>
     public ReadOnlySpan<T> Iterate(int step) => _iterates[step];
 
-    /// <summary>θⱼ's coordinates in the window.</summary>
+    /// <summary>θⱼ's coordinates in the window: the point the losses see (φⱼ = G(zⱼ) for mirror descent).</summary>
     public ReadOnlySpan<T> Point(int step) => _iterates[step].AsSpan(Loss.Offset, Loss.Dimension);
+
+    /// <summary>The state the loop moves at step j, over the window: zⱼ for mirror descent, the point otherwise.</summary>
+    public ReadOnlySpan<T> State(int step) => Map.HasPointMap ? _states[step] : Point(step);
+
+    /// <summary>Step j's inner gradient ∇L_S(θⱼ) + λ(θⱼ − θ₀) on the window, kept when P is learned (for first order's θ_P gradient).</summary>
+    public ReadOnlySpan<T> StepGradient(int step) => _stepGradients[step];
 
     /// <summary>The window's part of a vector over all of θ (a meta-gradient's θ part).</summary>
     public Span<T> Window(Span<T> overTheta) => overTheta.Slice(Loss.Offset, Loss.Dimension);
@@ -81,6 +104,9 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>L_S(θⱼ) on step j's support set, from the last <see cref="Run"/>.</summary>
     public T SupportLoss(int step) => _supportLosses[step];
+
+    /// <summary>‖M∇L_S(θⱼ)‖ (with the proximal term) on step j's support set, the adapted subset's gradient, from the last <see cref="Run"/>.</summary>
+    public T SupportGradientNorm(int step) => _gradientNorms[step];
 
     /// <summary>
     /// Sets θ₀ from the meta-parameters (its adapted subset zeroed for a re-solved head), reads the geometry's θ_P and
@@ -92,6 +118,12 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
         metaParameters.Slice(0, _parameterCount).CopyTo(start);
         if (_resetAdapted) TensorPrimitives.Multiply(start, _keep, start);
         Map.Prepare(metaParameters);
+        if (Map.HasPointMap)
+        {
+            // θ holds z₀; the point φ₀ = G(z₀) replaces it in the iterate the losses read.
+            Window(start).CopyTo(_states[0]);
+            Map.Point(_states[0], Window(start));
+        }
         Loss.Begin(_iterates[0]);
     }
 
@@ -126,7 +158,18 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
                 _sets.KeepDraw(j, task!);
             }
             if (outside > 0) CopyOutside(_iterates[0], _iterates[j + 1]);
-            _supportLosses[j] = Step(j, Point(j), _iterates[j + 1].AsSpan(Loss.Offset, Loss.Dimension), Point(0));
+            Span<T> next = _iterates[j + 1].AsSpan(Loss.Offset, Loss.Dimension);
+            if (Map.HasPointMap)
+            {
+                _supportLosses[j] = Step(j, _states[j], Point(j), _states[j + 1], Point(0));
+                Map.Point(_states[j + 1], next);
+            }
+            else
+            {
+                _supportLosses[j] = Step(j, Point(j), Point(j), next, Point(0));
+            }
+            _gradientNorms[j] = AdaptedNorm(_stepGradient);
+            if (Map.LearnsStep) _stepGradient.CopyTo(_stepGradients[j], 0);
         }
     }
 
@@ -136,10 +179,12 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
     /// </summary>
     public void Replay(ReadOnlySpan<T> start, Span<T> current, Span<T> next)
     {
+        // ES perturbs θ alone; the rules refuse it with a learned geometry (MSPEC014), so the state is the point here.
+        if (Map.HasPointMap) throw new InvalidOperationException("Replays run on linear geometries only.");
         start.CopyTo(current);
         for (int j = 0; j < Steps; j++)
         {
-            Step(j, current, next, start);
+            Step(j, current, current, next, start);
             next.CopyTo(current);
         }
     }
@@ -151,14 +196,24 @@ internal sealed class InnerTrajectory<T> where T : unmanaged, IFloatingPointIeee
         for (int i = 0; i < gradient.Length; i++) gradient[i] += Lambda * (current[i] - anchor[i]);
     }
 
-    /// <summary>next = current − P·(∇L_S(current) + λ(current − anchor)) on step j's support set; returns L_S(current).</summary>
-    private T Step(int j, ReadOnlySpan<T> current, Span<T> next, ReadOnlySpan<T> anchor)
+    /// <summary>
+    /// nextState = state − P·(∇L_S(point) + λ(point − anchor)) on step j's support set (the state is the point for the linear
+    /// geometries); returns L_S(point).
+    /// </summary>
+    private T Step(int j, ReadOnlySpan<T> state, ReadOnlySpan<T> point, Span<T> nextState, ReadOnlySpan<T> anchor)
     {
-        T loss = Loss.SupportGradient(j, current, _stepGradient);
-        AddProximal(_stepGradient, current, anchor);
+        T loss = Loss.SupportGradient(j, point, _stepGradient);
+        AddProximal(_stepGradient, point, anchor);
         Map.Apply(_stepGradient, _stepUpdate);
-        TensorPrimitives.Subtract(current, _stepUpdate, next);
+        TensorPrimitives.Subtract(state, _stepUpdate, nextState);
         return loss;
+    }
+
+    private T AdaptedNorm(ReadOnlySpan<T> gradient)
+    {
+        T sum = T.Zero;
+        for (int i = 0; i < gradient.Length; i++) sum += _mask[i] * gradient[i] * gradient[i];
+        return T.Sqrt(sum);
     }
 
     private void CopyOutside(ReadOnlySpan<T> from, Span<T> to)

@@ -170,6 +170,12 @@ public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The support loss L_S(θⱼ) inner step j + 1 started from, in the last adaptation (j = 0 … N − 1).</summary>
     public T SupportLoss(int step) => _trajectory.SupportLoss(step);
 
+    /// <summary>
+    /// ‖M∇L_S‖ at the point inner step j + 1 started from, in the last adaptation (j = 0 … N − 1): the adapted subset's
+    /// gradient norm (with the proximal term), the seed's "‖∇L‖ vs k" curve.
+    /// </summary>
+    public T SupportGradientNorm(int step) => _trajectory.SupportGradientNorm(step);
+
     /// <summary>The query loss after inner step j of the last adaptation (after <see cref="Adapt(ReadOnlySpan{T}, TaskData{T})"/>).</summary>
     public T QueryLoss(int step) => _loss.QueryLoss(_trajectory.Point(step));
 

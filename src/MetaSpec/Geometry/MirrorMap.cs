@@ -16,6 +16,9 @@ namespace MetaSpec.Geometry;
 /// [aᵢ; μᵢ] = Dᵢ(e₁, …, eᵢ₋₁) = W2ᵢ·tanh(W1ᵢ·[e₁; …; eᵢ₋₁] + b1ᵢ) + b2ᵢ   (the first block: learned constants),
 /// eⱼ = tanh(Eⱼ·Rⱼ·z_Bⱼ + cⱼ),  Rⱼ a fixed E × |Bⱼ| Rademacher projection scaled by 1/√|Bⱼ|.
 /// </code>
+/// The decoder's output layer W2ᵢ has one row pair per output unit of the tensor (its first dimension d₀), shared along
+/// the other axes (FiLM-style: 2·d₀·H weights), and b2ᵢ one pair per parameter; with <c>denseOutput</c> every parameter
+/// has its own row pair (2·|Bᵢ|·H weights), the formula exactly as the issue reads it.
 /// J_g is lower block triangular with diagonal blocks diag(σ(aᵢ)) ∈ (0, 2): g is increasing in the triangular
 /// sense and invertible. With W2 = b2 = 0 and zero constants (<see cref="Initialize"/>) g is exactly the
 /// identity, so training starts from MAML. Coordinates outside the blocks pass through unchanged (J = I there).
@@ -41,15 +44,19 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[][] _projections; // Rⱼ for j < B − 1: [E, |Bⱼ|] row-major
     private readonly int _maxBlock;
 
-    /// <summary>Offsets in θ_g of one block's tensors (−1 when absent).</summary>
-    private readonly record struct BlockLayout(int Constants, int Hidden, int HiddenBias, int Output, int OutputBias, int Encoder, int EncoderBias);
+    /// <summary>
+    /// Offsets in θ_g of one block's tensors (−1 when absent), and the output layer's shape: <c>Units</c> row pairs of W2, each
+    /// serving a contiguous run of <c>Run</c> parameters (Units·Run = |Bᵢ|; Run = 1 for the dense output).
+    /// </summary>
+    private readonly record struct BlockLayout(int Constants, int Hidden, int HiddenBias, int Output, int OutputBias, int Encoder, int EncoderBias,
+        int Units = 0, int Run = 1);
 
     /// <summary>
     /// A map over <paramref name="blocks"/> of θ (length <paramref name="length"/>) with embeddings of width
     /// <paramref name="embedding"/> and decoders of hidden width <paramref name="hidden"/>.
     /// </summary>
     public MirrorMap(int length, IReadOnlyList<ParameterTensor> blocks, int embedding = DefaultEmbedding, int hidden = DefaultHidden,
-        ulong projectionSeed = DefaultProjectionSeed)
+        ulong projectionSeed = DefaultProjectionSeed, bool denseOutput = false)
     {
         _blocks = GeometryBlocks.Validate(length, blocks);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embedding);
@@ -57,6 +64,7 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
         Length = length;
         Embedding = embedding;
         Hidden = hidden;
+        DenseOutput = denseOutput;
         int count = _blocks.Length, e = embedding, h = hidden, offset = 0;
         var tensors = new List<ParameterTensor>();
         var buffers = new List<ParameterTensor>();
@@ -76,10 +84,11 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
             string prefix = $"mirror.{block.Name}";
             int n = block.Length;
             _maxBlock = Math.Max(_maxBlock, n);
+            int units = denseOutput ? n : block.Dimensions[0];
             var layout = i == 0
                 ? new BlockLayout(Add($"{prefix}.constants", 2 * n), -1, -1, -1, -1, -1, -1)
                 : new BlockLayout(-1, Add($"{prefix}.decoder.0.weight", h, e * i), Add($"{prefix}.decoder.0.bias", h),
-                    Add($"{prefix}.decoder.2.weight", 2 * n, h), Add($"{prefix}.decoder.2.bias", 2 * n), -1, -1);
+                    Add($"{prefix}.decoder.2.weight", 2 * units, h), Add($"{prefix}.decoder.2.bias", 2 * n), -1, -1, units, n / units);
             if (i < count - 1)
             {
                 // The last block's embedding would feed no decoder: it has none.
@@ -117,6 +126,9 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Hidden width H of each decoder.</summary>
     public int Hidden { get; }
 
+    /// <summary>Whether every parameter has its own output row pair (dense) rather than one per output unit of its tensor (FiLM-style).</summary>
+    public bool DenseOutput { get; }
+
     /// <summary>Seed the fixed projections were drawn from.</summary>
     public ulong ProjectionSeed { get; }
 
@@ -126,7 +138,7 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// The tensors of θ_g with checkpoint names and offsets in θ_g: per block <c>mirror.{tensor}.constants</c> [2|B₁|]
     /// (first block: scale logits a then shifts μ), or <c>decoder.0.weight</c> [H, E(i−1)], <c>decoder.0.bias</c> [H],
-    /// <c>decoder.2.weight</c> [2|Bᵢ|, H], <c>decoder.2.bias</c> [2|Bᵢ|] (rows: a then μ), then, for all but the last
+    /// <c>decoder.2.weight</c> [2·d₀, H] (FiLM-style; [2|Bᵢ|, H] dense), <c>decoder.2.bias</c> [2|Bᵢ|] (rows: a then μ), then, for all but the last
     /// block, <c>encoder.weight</c> [E, E] and <c>encoder.bias</c> [E].
     /// </summary>
     public IReadOnlyList<ParameterTensor> Tensors => _tensors;
@@ -200,11 +212,16 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
                 Span<T> hidden = workspace.Hidden.AsSpan(i * h, h);
                 Affine(parameters.Slice(l.Hidden, h * e * i), parameters.Slice(l.HiddenBias, h), embeddings.Slice(0, e * i), hidden);
                 TensorPrimitives.Tanh(hidden, hidden);
-                ReadOnlySpan<T> w2 = parameters.Slice(l.Output, 2 * n * h), b2 = parameters.Slice(l.OutputBias, 2 * n);
-                for (int r = 0; r < n; r++)
+                int units = l.Units, run = l.Run;
+                ReadOnlySpan<T> w2 = parameters.Slice(l.Output, 2 * units * h), b2 = parameters.Slice(l.OutputBias, 2 * n);
+                for (int u = 0, r = 0; u < units; u++)
                 {
-                    scale[r] = TensorPrimitives.Dot(w2.Slice(r * h, h), hidden) + b2[r];
-                    phi[r] = TensorPrimitives.Dot(w2.Slice((n + r) * h, h), hidden) + b2[n + r];
+                    T a = TensorPrimitives.Dot(w2.Slice(u * h, h), hidden), mu = TensorPrimitives.Dot(w2.Slice((units + u) * h, h), hidden);
+                    for (int end = r + run; r < end; r++)
+                    {
+                        scale[r] = a + b2[r];
+                        phi[r] = mu + b2[n + r];
+                    }
                 }
             }
             // s = 2·sigmoid(a); φ = z⊙s + μ
@@ -249,16 +266,19 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
                 TensorPrimitives.Add(constants.Slice(n, n), v, constants.Slice(n, n));
                 continue;
             }
-            ReadOnlySpan<T> hidden = workspace.Hidden.AsSpan(i * h, h), w2 = parameters.Slice(l.Output, 2 * n * h);
-            Span<T> w2Gradient = parameterGradient.Slice(l.Output, 2 * n * h), b2Gradient = parameterGradient.Slice(l.OutputBias, 2 * n);
+            int units = l.Units, run = l.Run;
+            ReadOnlySpan<T> hidden = workspace.Hidden.AsSpan(i * h, h), w2 = parameters.Slice(l.Output, 2 * units * h);
+            Span<T> w2Gradient = parameterGradient.Slice(l.Output, 2 * units * h), b2Gradient = parameterGradient.Slice(l.OutputBias, 2 * n);
             hiddenGradient.Clear();
-            for (int r = 0; r < n; r++)
+            for (int u = 0; u < units; u++)
             {
-                T ga = scaleGradient[r], gm = v[r];
-                TensorPrimitives.MultiplyAdd(w2.Slice(r * h, h), ga, hiddenGradient, hiddenGradient);
-                TensorPrimitives.MultiplyAdd(w2.Slice((n + r) * h, h), gm, hiddenGradient, hiddenGradient);
-                TensorPrimitives.MultiplyAdd(hidden, ga, w2Gradient.Slice(r * h, h), w2Gradient.Slice(r * h, h));
-                TensorPrimitives.MultiplyAdd(hidden, gm, w2Gradient.Slice((n + r) * h, h), w2Gradient.Slice((n + r) * h, h));
+                // A shared row's gradient sums those of the parameters it serves.
+                T ga = run == 1 ? scaleGradient[u] : TensorPrimitives.Sum<T>(scaleGradient.Slice(u * run, run));
+                T gm = run == 1 ? v[u] : TensorPrimitives.Sum(v.Slice(u * run, run));
+                TensorPrimitives.MultiplyAdd(w2.Slice(u * h, h), ga, hiddenGradient, hiddenGradient);
+                TensorPrimitives.MultiplyAdd(w2.Slice((units + u) * h, h), gm, hiddenGradient, hiddenGradient);
+                TensorPrimitives.MultiplyAdd(hidden, ga, w2Gradient.Slice(u * h, h), w2Gradient.Slice(u * h, h));
+                TensorPrimitives.MultiplyAdd(hidden, gm, w2Gradient.Slice((units + u) * h, h), w2Gradient.Slice((units + u) * h, h));
             }
             TensorPrimitives.Add(b2Gradient.Slice(0, n), scaleGradient, b2Gradient.Slice(0, n));
             TensorPrimitives.Add(b2Gradient.Slice(n, n), v, b2Gradient.Slice(n, n));
@@ -313,14 +333,15 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
             Span<T> p = product.Slice(block.Offset, n);
             TensorPrimitives.Multiply(p, s, p);
             if (i == 0) continue;
-            ReadOnlySpan<T> hidden = workspace.Hidden.AsSpan(i * h, h), w2 = parameters.Slice(l.Output, 2 * n * h);
+            int units = l.Units, run = l.Run;
+            ReadOnlySpan<T> hidden = workspace.Hidden.AsSpan(i * h, h), w2 = parameters.Slice(l.Output, 2 * units * h);
             Affine(parameters.Slice(l.Hidden, h * e * i), default, embeddingTangent.Slice(0, e * i), hiddenTangent);
             TanhForwardTangent(hidden, hiddenTangent);
-            for (int r = 0; r < n; r++)
+            for (int u = 0, r = 0; u < units; u++)
             {
-                T aDot = TensorPrimitives.Dot(w2.Slice(r * h, h), hiddenTangent);
-                T muDot = TensorPrimitives.Dot(w2.Slice((n + r) * h, h), hiddenTangent);
-                p[r] += z[r] * s[r] * (T.One - half * s[r]) * aDot + muDot;
+                T aDot = TensorPrimitives.Dot(w2.Slice(u * h, h), hiddenTangent);
+                T muDot = TensorPrimitives.Dot(w2.Slice((units + u) * h, h), hiddenTangent);
+                for (int end = r + run; r < end; r++) p[r] += z[r] * s[r] * (T.One - half * s[r]) * aDot + muDot;
             }
         }
     }

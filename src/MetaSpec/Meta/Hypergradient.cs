@@ -37,15 +37,16 @@ public sealed record Hypergradient
 
     /// <summary>
     /// Throws if a setting cannot work with <paramref name="inner"/>, naming it; also if a setting the chosen method
-    /// does not read differs from its default (it would be ignored). The rules are the analyzers' (MSPEC007–009, MSPEC012).
+    /// does not read differs from its default (it would be ignored). The rules are the analyzers' (MSPEC007–009, MSPEC012, MSPEC014).
     /// </summary>
     public void Validate(InnerLoop inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
         inner.Validate();
         var method = (HypergradientMethod)Kind;
-        if (inner.LearnStepSizes && !MethodCapabilities.SupportsLearnedStepSizes(method))
-            throw new ArgumentException($"Learned step sizes (Meta-SGD) need a method that differentiates through the inner steps (Unrolled or HessianFree), not {Kind}: {MethodCapabilities.WhyNoLearnedStepSizes(method)}.");
+        if (GeometryRules.MethodProblem((StepGeometryKind)inner.DeclaredGeometry.Kind, method) is { } geometry) throw new ArgumentException(geometry + ".");
+        if (inner.LearnStepSizes && MethodCapabilities.WhyNoLearnedGeometry(method) is { } reason)
+            throw new ArgumentException($"Learned step sizes (Meta-SGD) need a method that differentiates through the inner steps (Unrolled, HessianFree or FirstOrder), not {Kind}: {reason}.");
         if (MethodCapabilities.NeedsProximal(method) && inner.Proximal <= 0)
             throw new ArgumentException("The implicit method needs a proximal weight λ > 0: it makes the inner problem strongly convex and the linear system solvable.");
         var solver = (LinearSolver)Solver;

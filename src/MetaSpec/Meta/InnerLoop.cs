@@ -4,7 +4,8 @@ namespace MetaSpec.Meta;
 
 /// <summary>
 /// The inner problem: N gradient steps on a task's support loss from the meta-parameters,
-/// θ₀ = θ, θⱼ₊₁ = θⱼ − α⊙M(∇L_S(θⱼ) + λ(θⱼ − θ₀)), where M masks the adapted subset.
+/// θ₀ = θ, θⱼ₊₁ = θⱼ − α⊙M(∇L_S(θⱼ) + λ(θⱼ − θ₀)), where M masks the adapted subset; with a learned
+/// <see cref="Geometry"/> the step is preconditioned, θⱼ₊₁ = θⱼ − αP(θ_P)(…), or taken in a mirror map's dual.
 /// </summary>
 public sealed record InnerLoop
 {
@@ -23,8 +24,31 @@ public sealed record InnerLoop
     /// <summary>Draw fresh support data at every inner step (the stochastic, resampling inner loop) instead of reusing one set.</summary>
     public bool ResampleSupport { get; init; }
 
-    /// <summary>Learn one step size per parameter (Meta-SGD, Li et al. 2017) alongside θ.</summary>
-    public bool LearnStepSizes { get; init; }
+    private readonly bool _learnStepSizes;
+    private readonly StepGeometry _geometry = StepGeometry.Identity;
+
+    /// <summary>
+    /// Learn one step size per parameter (Meta-SGD, Li et al. 2017) alongside θ: the diagonal <see cref="Geometry"/>, so
+    /// this reads true when that geometry is set either way.
+    /// </summary>
+    public bool LearnStepSizes
+    {
+        get => _learnStepSizes || _geometry.Kind == GeometryKind.Diagonal;
+        init => _learnStepSizes = value;
+    }
+
+    /// <summary>
+    /// The inner step's geometry (docs/geometry.md): the plain gradient step unless set; <see cref="StepGeometry.Diagonal"/>
+    /// when <see cref="LearnStepSizes"/> is set, which is that geometry.
+    /// </summary>
+    public StepGeometry Geometry
+    {
+        get => _learnStepSizes && _geometry.Kind == GeometryKind.Identity ? StepGeometry.Diagonal : _geometry;
+        init => _geometry = value ?? throw new ArgumentNullException(nameof(Geometry));
+    }
+
+    /// <summary>The geometry as set (not <see cref="LearnStepSizes"/>' diagonal): which rule a conflict belongs to (MSPEC009 or MSPEC014).</summary>
+    internal StepGeometry DeclaredGeometry => _geometry;
 
     /// <summary>
     /// Start the adapted subset from zero for every task instead of from θ (a head re-solved per task on a
@@ -38,7 +62,13 @@ public sealed record InnerLoop
         SettingRules.Steps.Validate(Steps);
         SettingRules.StepSize.Validate(StepSize);
         SettingRules.Proximal.Validate(Proximal);
-        if (LearnStepSizes && ResetAdaptedToZero)
+        _geometry.Validate();
+        var kind = (StepGeometryKind)_geometry.Kind;
+        if (GeometryRules.StepSizesProblem(kind, _learnStepSizes) is { } both) throw new ArgumentException(both + ".", nameof(LearnStepSizes));
+        if (_learnStepSizes && ResetAdaptedToZero)
             throw new ArgumentException("Learned step sizes need a meta-learned starting point; they cannot be combined with ResetAdaptedToZero.");
+        kind = (StepGeometryKind)Geometry.Kind;
+        if (GeometryRules.ResetProblem(kind, ResetAdaptedToZero) is { } reset) throw new ArgumentException(reset + ".", nameof(ResetAdaptedToZero));
+        if (GeometryRules.ProximalProblem(kind, Proximal) is { } proximal) throw new ArgumentException(proximal + ".", nameof(Proximal));
     }
 }

@@ -32,6 +32,12 @@ public sealed record EvaluationResult(Estimate[] Loss, Estimate[] Accuracy)
 {
     /// <summary>Tasks whose query loss after some step was not finite (their adaptation diverged); they are in the means.</summary>
     public int DivergedTasks { get; init; }
+
+    /// <summary>SupportLoss[j]: the inner (support) loss L_S at the point inner step j + 1 starts from, j = 0 … N − 1; empty when not measured.</summary>
+    public Estimate[] SupportLoss { get; init; } = [];
+
+    /// <summary>SupportGradientNorm[j]: ‖M∇L_S‖ there, the adapted subset's gradient norm, j = 0 … N − 1; empty when not measured.</summary>
+    public Estimate[] SupportGradientNorm { get; init; } = [];
 }
 
 /// <summary>Adapts meta-parameters to held-out tasks and measures how well they do.</summary>
@@ -55,10 +61,13 @@ public static class MetaEvaluator
         var sampler = new SeededRandom((ulong)seed);
         var losses = new double[n + 1][];
         var accuracies = new double[accuracyEvaluator is null ? 0 : n + 1][];
+        var supportLosses = new double[n][];
+        var gradientNorms = new double[n][];
         for (int j = 0; j <= n; j++)
         {
             losses[j] = new double[taskCount];
             if (accuracyEvaluator is not null) accuracies[j] = new double[taskCount];
+            if (j < n) (supportLosses[j], gradientNorms[j]) = (new double[taskCount], new double[taskCount]);
         }
         int diverged = 0;
         for (int t = 0; t < taskCount; t++)
@@ -75,11 +84,21 @@ public static class MetaEvaluator
                 finite &= double.IsFinite(losses[j][t]);
                 if (accuracyEvaluator is not null)
                     accuracies[j][t] = double.CreateTruncating(accuracyEvaluator.Accuracy(worker.Iterate(j), task.QueryInputs, task.QueryTargets));
+                if (j < n)
+                {
+                    supportLosses[j][t] = double.CreateTruncating(worker.SupportLoss(j));
+                    gradientNorms[j][t] = double.CreateTruncating(worker.SupportGradientNorm(j));
+                }
             }
             if (!finite) diverged++;
         }
         return new EvaluationResult(
             Array.ConvertAll(losses, l => Estimate.Of(l)),
-            Array.ConvertAll(accuracies, a => Estimate.Of(a))) { DivergedTasks = diverged };
+            Array.ConvertAll(accuracies, a => Estimate.Of(a)))
+        {
+            DivergedTasks = diverged,
+            SupportLoss = Array.ConvertAll(supportLosses, l => Estimate.Of(l)),
+            SupportGradientNorm = Array.ConvertAll(gradientNorms, g => Estimate.Of(g)),
+        };
     }
 }

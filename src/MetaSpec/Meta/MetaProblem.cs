@@ -10,8 +10,9 @@ namespace MetaSpec.Meta;
 
 /// <summary>
 /// A complete meta-learning problem: the model and its loss, the inner loop, which parameters it adapts, and the
-/// hypergradient method. The meta-parameters are θ, followed by the inner step's own meta-parameters when it has
-/// any (one step size per parameter when <see cref="InnerLoop.LearnStepSizes"/> is set: Meta-SGD).
+/// hypergradient method. The meta-parameters are θ, followed by the inner step's own meta-parameters when its
+/// <see cref="InnerLoop.Geometry"/> has any: one step size per parameter for Meta-SGD, θ_P for a learned preconditioner,
+/// θ_g for a learned mirror map (then θ is the dual start z₀).
 /// </summary>
 /// <remarks>
 /// Usually a network problem (<see cref="ForNetwork"/>), where <see cref="Network"/> and <see cref="Loss"/> are set;
@@ -56,7 +57,7 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
         _mask = mask;
         AdaptedCount = count;
         SpecializeHeadOnly = specializeHeadOnly;
-        Geometry = new DiagonalGeometry<T>(objective.ParameterCount, inner.StepSize, inner.LearnStepSizes);
+        Geometry = InnerGeometry<T>.Create(inner, objective.Tensors, mask);
         MetaTensors = [.. objective.Tensors, .. Geometry.Tensors(objective.Tensors, objective.ParameterCount)];
     }
 
@@ -122,8 +123,29 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Length of the meta-parameter vector: θ, then the inner step's meta-parameters (Meta-SGD's step sizes).</summary>
     public int MetaParameterCount => ParameterCount + Geometry.MetaParameterCount;
 
-    /// <summary>The named tensors of the meta-parameters, in order: θ's, then the step's (<c>step_size.hidden1.weight</c>, …).</summary>
+    /// <summary>
+    /// The named tensors of the meta-parameters, in order: θ's, then the step geometry's (<c>step_size.hidden1.weight</c>,
+    /// <c>geometry.conv1.weight.output</c>, <c>mirror.conv2.weight.decoder.0.weight</c>, …; docs/geometry.md).
+    /// </summary>
     public IReadOnlyList<ParameterTensor> MetaTensors { get; }
+
+    /// <summary>
+    /// Fixed tensors the step geometry is defined with, saved beside the meta-parameters as PyTorch buffers and never
+    /// trained (the mirror map's projections <c>mirror.{tensor}.projection</c>); offsets are 0 within each value array.
+    /// </summary>
+    public IReadOnlyList<(ParameterTensor Tensor, T[] Values)> MetaBuffers => Geometry.Buffers;
+
+    /// <summary>
+    /// The norm bound ‖P‖ of the inner step's geometry at <paramref name="metaParameters"/>, relative to α: the inner step
+    /// moves at most α·‖P‖ per unit of gradient, so the step-size check is α·‖P‖·N·L ≤ c (1 for MAML's step; for the
+    /// mirror map a power-iteration estimate of ‖J_g(z₀)M‖₂).
+    /// </summary>
+    public double StepNormBound(ReadOnlySpan<T> metaParameters)
+    {
+        if (metaParameters.Length != MetaParameterCount)
+            throw new ArgumentException($"Expected {MetaParameterCount} meta-parameters, got {metaParameters.Length}.", nameof(metaParameters));
+        return Geometry.NormBound(metaParameters, ParameterCount);
+    }
 
     /// <summary>
     /// Run head-only adaptation (ANIL, a re-solved head) on body features computed once per task, when the
@@ -132,14 +154,14 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public bool SpecializeHeadOnly { get; }
 
-    /// <summary>The inner step's geometry P: α⊙M, fixed or learned (Meta-SGD).</summary>
+    /// <summary>The inner step's geometry: α⊙M (fixed, or Meta-SGD's learned step sizes), a learned preconditioner, or a mirror map.</summary>
     internal InnerGeometry<T> Geometry { get; }
 
     /// <summary>The first layer of the adapted head when the specialisation applies; null otherwise.</summary>
     internal int? HeadStartLayer()
     {
         if (!SpecializeHeadOnly || Inner.ResampleSupport || Network is null) return null;
-        if (!MethodCapabilities.SupportsHeadSpecialization((HypergradientMethod)Method.Kind)) return null;
+        if (!MethodCapabilities.SupportsHeadSpecialization((HypergradientMethod)Method.Kind) || !Geometry.SupportsHeadSpecialization) return null;
         int start = Array.IndexOf(_mask, T.One);
         if (start <= 0 || Array.IndexOf(_mask, T.Zero, start) >= 0) return null; // not a proper suffix
         var segments = Network.Segments;
@@ -149,24 +171,28 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
         return null;
     }
 
-    /// <summary>Meta-parameters starting from <paramref name="parameters"/> (and the step's initial meta-parameters: α everywhere for Meta-SGD).</summary>
-    public T[] CreateMetaParameters(ReadOnlySpan<T> parameters)
+    /// <summary>
+    /// Meta-parameters starting from <paramref name="parameters"/>, then the step geometry's initial meta-parameters: α
+    /// everywhere for Meta-SGD, identity matrices for a preconditioner, a mirror map that is the identity (its hidden
+    /// layers drawn from <paramref name="seed"/>).
+    /// </summary>
+    public T[] CreateMetaParameters(ReadOnlySpan<T> parameters, int seed = 0)
     {
         if (parameters.Length != ParameterCount)
             throw new ArgumentException($"Expected {ParameterCount} parameters, got {parameters.Length}.", nameof(parameters));
         var meta = new T[MetaParameterCount];
         parameters.CopyTo(meta);
-        Geometry.Initialize(meta.AsSpan(ParameterCount));
+        Geometry.Initialize(meta.AsSpan(ParameterCount), seed);
         return meta;
     }
 
     /// <summary>
     /// The problem that adapts with <paramref name="steps"/> inner steps (at least one is run) and measures nothing else:
-    /// first order, which needs no second-order buffers, unless the step sizes are learned (valid only with the problem's
-    /// own method). For evaluation and <see cref="NetworkLearner{T}.Adapt"/>.
+    /// first order, which needs no second-order buffers and is valid with every geometry. For evaluation and
+    /// <see cref="NetworkLearner{T}.Adapt"/>.
     /// </summary>
     internal MetaProblem<T> Adapting(int steps, bool resampleSupport) =>
-        With(Inner with { Steps = Math.Max(steps, 1), ResampleSupport = resampleSupport }, Inner.LearnStepSizes ? Method : Hypergradient.FirstOrder);
+        With(Inner with { Steps = Math.Max(steps, 1), ResampleSupport = resampleSupport }, Hypergradient.FirstOrder);
 
     /// <summary>One thread's worker for tasks with up to the given number of support and query samples.</summary>
     public TaskWorker<T> CreateWorker(int maxSupport, int maxQuery, ITaskDistribution<T>? resampler = null) =>

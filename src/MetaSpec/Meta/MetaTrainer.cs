@@ -245,7 +245,10 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
             foreach (double s in _taskSmoothness) smoothness = Math.Max(smoothness, s);
         }
         var inner = _problem.Inner;
-        Smoothness = new SmoothnessReport(smoothness, estimated, inner.StepSize, inner.Steps, _options.StepSizeConstant);
+        Smoothness = new SmoothnessReport(smoothness, estimated, inner.StepSize, inner.Steps, _options.StepSizeConstant)
+        {
+            Preconditioner = _problem.StepNormBound(MetaParameters),
+        };
         string line = Smoothness.ToString();
         bool warning = Smoothness.Estimated || Smoothness.ExceedsBound;
         if (warning) _options.Warnings?.WriteLine(line);

@@ -38,7 +38,7 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         Seed = seed;
         _options = options;
         Warnings = options.Warnings;
-        MetaParameters = problem.CreateMetaParameters(Network.CreateParameters(seed));
+        MetaParameters = problem.CreateMetaParameters(Network.CreateParameters(seed), seed);
     }
 
     /// <summary>The network.</summary>
@@ -173,10 +173,17 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
             [OptimizerStateKey] = string.Join(",", Optimizer.StateNames),
         };
         if (learnerName is not null) metadata["learner"] = learnerName;
-        var values = new T[MetaParameters.Length + Optimizer.State.Length];
+        var layout = Layout(withOptimizer: true);
+        var values = new T[MetaParameters.Length + Optimizer.State.Length + BufferLength];
         MetaParameters.CopyTo(values, 0);
         Optimizer.State.CopyTo(values.AsSpan(MetaParameters.Length));
-        Checkpoint.Save(path, Layout(withOptimizer: true), values, metadata);
+        int at = MetaParameters.Length + Optimizer.State.Length;
+        foreach (var (_, buffer) in Problem.MetaBuffers)
+        {
+            buffer.CopyTo(values, at);
+            at += buffer.Length;
+        }
+        Checkpoint.Save(path, layout, values, metadata);
     }
 
     /// <summary>
@@ -197,13 +204,14 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
                     $"'{path}' holds the state of an optimiser with buffers [{saved}], but this learner's optimiser keeps [{mine}].");
         }
         var values = Checkpoint.Read<T>(path, content, Layout(withOptimizer));
+        CheckBuffers(path, values.AsSpan(MetaParameters.Length + (withOptimizer ? Optimizer.State.Length : 0)));
         long iterations = ReadNumber(path, metadata, IterationsKey, 0);
         long seed = ReadNumber(path, metadata, SeedKey, Seed);
         long optimizerSteps = withOptimizer ? ReadNumber(path, metadata, OptimizerStepsKey, 0) : 0;
         if (seed is < int.MinValue or > int.MaxValue) throw new InvalidDataException($"'{path}': metadata '{SeedKey}' = {seed} is not a 32-bit seed.");
 
         values.AsSpan(0, MetaParameters.Length).CopyTo(MetaParameters);
-        var state = withOptimizer ? values.AsSpan(MetaParameters.Length) : new T[Optimizer.State.Length];
+        var state = withOptimizer ? values.AsSpan(MetaParameters.Length, Optimizer.State.Length) : new T[Optimizer.State.Length];
         Optimizer.Restore(state, optimizerSteps);
         Iterations = iterations;
         Seed = (int)seed;
@@ -212,16 +220,44 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     private const string IterationsKey = "iterations", SeedKey = "seed", ParametersKey = "parameters";
     private const string OptimizerStepsKey = "optimizer.steps", OptimizerStateKey = "optimizer.state";
 
-    /// <summary>The meta-parameters' tensors, then one tensor per optimiser buffer and meta-parameter tensor (<c>optimizer.exp_avg.hidden1.weight</c>).</summary>
+    /// <summary>
+    /// The meta-parameters' tensors, then one tensor per optimiser buffer and meta-parameter tensor (<c>optimizer.exp_avg.hidden1.weight</c>),
+    /// then the geometry's fixed buffers (<c>mirror.conv1.weight.projection</c>).
+    /// </summary>
     private List<ParameterTensor> Layout(bool withOptimizer)
     {
         var layout = new List<ParameterTensor>(Problem.MetaTensors);
-        if (!withOptimizer) return layout;
-        int m = Problem.MetaParameterCount;
-        for (int b = 0; b < Optimizer.StateNames.Count; b++)
-            foreach (var t in Problem.MetaTensors)
-                layout.Add(t with { Name = $"optimizer.{Optimizer.StateNames[b]}.{t.Name}", Offset = m + b * m + t.Offset });
+        int m = Problem.MetaParameterCount, at = m;
+        if (withOptimizer)
+        {
+            for (int b = 0; b < Optimizer.StateNames.Count; b++)
+                foreach (var t in Problem.MetaTensors)
+                    layout.Add(t with { Name = $"optimizer.{Optimizer.StateNames[b]}.{t.Name}", Offset = m + b * m + t.Offset });
+            at += Optimizer.State.Length;
+        }
+        foreach (var (tensor, buffer) in Problem.MetaBuffers)
+        {
+            layout.Add(tensor with { Offset = at });
+            at += buffer.Length;
+        }
         return layout;
+    }
+
+    private int BufferLength => Problem.MetaBuffers.Sum(b => b.Values.Length);
+
+    /// <summary>
+    /// The saved buffers must be the ones this problem's geometry is defined with (they are fixed, not learned): a file made
+    /// with other projections would resume a different map.
+    /// </summary>
+    private void CheckBuffers(string path, ReadOnlySpan<T> saved)
+    {
+        int at = 0;
+        foreach (var (tensor, buffer) in Problem.MetaBuffers)
+        {
+            if (!saved.Slice(at, buffer.Length).SequenceEqual(buffer))
+                throw new InvalidDataException($"'{path}': buffer '{tensor.Name}' differs from this learner's (another projection seed or embedding width?); it cannot resume this learner.");
+            at += buffer.Length;
+        }
     }
 
     private static long ReadNumber(string path, IReadOnlyDictionary<string, string> metadata, string key, long missing)

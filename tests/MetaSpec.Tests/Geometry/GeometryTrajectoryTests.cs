@@ -97,21 +97,22 @@ public class GeometryTrajectoryTests(ITestOutputHelper output)
         }
     }
 
-    public static TheoryData<string, int> MirrorTrajectories()
+    public static TheoryData<string, int, bool> MirrorTrajectories()
     {
-        var data = new TheoryData<string, int>();
+        var data = new TheoryData<string, int, bool>();
         foreach (string problem in new[] { "mlp", "mlp-head", "conv", "quadratic" })
-            foreach (int steps in new[] { 1, 3 }) data.Add(problem, steps);
+            foreach (int steps in new[] { 1, 3 })
+                foreach (bool dense in new[] { false, true }) data.Add(problem, steps, dense);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(MirrorTrajectories))]
-    public void Mirror_meta_gradient_matches_finite_differences(string problemName, int steps)
+    public void Mirror_meta_gradient_matches_finite_differences(string problemName, int steps, bool dense)
     {
         var problem = ProblemNamed(problemName);
         int p = problem.Objective.ParameterCount;
-        var map = new MirrorMap<double>(p, problem.Blocks, embedding: 3, hidden: 4);
+        var map = new MirrorMap<double>(p, problem.Blocks, embedding: 3, hidden: 4, denseOutput: dense);
         var theta = GeometryFixtures.PerturbedParameters(map, 22);
         var reference = new MirrorReference(problem.Objective, map, problem.Alpha, steps);
         var gStart = new double[p];
@@ -119,7 +120,7 @@ public class GeometryTrajectoryTests(ITestOutputHelper output)
         reference.MetaGradient(problem.Start, theta, problem.Task, gStart, gTheta);
 
         var numeric = FiniteDifference.Gradient(x => reference.Run(x[..p], x[p..], problem.Task), [.. problem.Start, .. theta]);
-        string what = $"mirror, {problem.Name}, N = {steps}";
+        string what = $"mirror ({(dense ? "dense" : "FiLM")} output), {problem.Name}, N = {steps}";
         Report(numeric[..p], gStart, $"{what}: ∇z₀");
         Report(numeric[p..], gTheta, $"{what}: ∇θ_g");
         foreach (var t in map.Tensors)
@@ -168,13 +169,14 @@ public class GeometryTrajectoryTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void First_order_mirror_gradient_is_that_of_the_final_map_at_frozen_inner_gradients(int steps)
+    [InlineData(1, false)]
+    [InlineData(3, false)]
+    [InlineData(3, true)]
+    public void First_order_mirror_gradient_is_that_of_the_final_map_at_frozen_inner_gradients(int steps, bool dense)
     {
         var problem = Mlp();
         int p = problem.Objective.ParameterCount;
-        var map = new MirrorMap<double>(p, problem.Blocks, embedding: 3, hidden: 4);
+        var map = new MirrorMap<double>(p, problem.Blocks, embedding: 3, hidden: 4, denseOutput: dense);
         var theta = GeometryFixtures.PerturbedParameters(map, 24);
         var reference = new MirrorReference(problem.Objective, map, problem.Alpha, steps);
         var gStart = new double[p];

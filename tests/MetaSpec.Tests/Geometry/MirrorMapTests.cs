@@ -9,14 +9,15 @@ namespace MetaSpec.Tests.Geometry;
 
 /// <summary>
 /// The learned inverse mirror map g: its value at initialisation, its Jacobians J_g·t, J_gᵀ·v and J_θgᵀ·v
-/// against central differences and against each other as dense matrices, and its triangular, increasing structure.
+/// against central differences and against each other as dense matrices, and its triangular, increasing structure;
+/// with the FiLM-style output layer (one row pair per output unit, the default) and the dense one (one per parameter).
 /// </summary>
 public class MirrorMapTests
 {
-    private static (MirrorMap<double> Map, double[] Theta, double[] Z) Perturbed(int embedding = 3, int hidden = 5, int seed = 1)
+    private static (MirrorMap<double> Map, double[] Theta, double[] Z) Perturbed(int embedding = 3, int hidden = 5, int seed = 1, bool dense = false)
     {
         var (length, blocks) = GeometryFixtures.MixedBlocks();
-        var map = new MirrorMap<double>(length, blocks, embedding, hidden);
+        var map = new MirrorMap<double>(length, blocks, embedding, hidden, denseOutput: dense);
         var theta = GeometryFixtures.PerturbedParameters(map, seed);
         return (map, theta, RandomVector(new Random(seed + 7), length));
     }
@@ -63,10 +64,12 @@ public class MirrorMapTests
         Assert.Contains(theta, x => x != 0);
     }
 
-    [Fact]
-    public void Jacobian_is_lower_block_triangular_with_positive_bounded_diagonal_blocks()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Jacobian_is_lower_block_triangular_with_positive_bounded_diagonal_blocks(bool dense)
     {
-        var (map, theta, z) = Perturbed();
+        var (map, theta, z) = Perturbed(dense: dense);
         var j = Jacobian(map, theta, z);
         int n = map.Length;
         var block = new int[n];
@@ -90,10 +93,12 @@ public class MirrorMapTests
         Assert.True(coupled, "later blocks should depend on earlier ones");
     }
 
-    [Fact]
-    public void Jacobian_times_vector_matches_finite_differences()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Jacobian_times_vector_matches_finite_differences(bool dense)
     {
-        var (map, theta, z) = Perturbed();
+        var (map, theta, z) = Perturbed(dense: dense);
         var t = RandomVector(new Random(11), map.Length);
         var numeric = FiniteDifference.Directional(x => Image(map, theta, x), z, t);
         var ws = map.CreateWorkspace();
@@ -103,10 +108,12 @@ public class MirrorMapTests
         Close(numeric, analytic, 1e-9, "J_g·t");
     }
 
-    [Fact]
-    public void Transposed_jacobians_match_finite_differences_in_z_and_in_theta()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Transposed_jacobians_match_finite_differences_in_z_and_in_theta(bool dense)
     {
-        var (map, theta, z) = Perturbed();
+        var (map, theta, z) = Perturbed(dense: dense);
         var v = RandomVector(new Random(12), map.Length);
         var ws = map.CreateWorkspace();
         map.Forward(theta, z, new double[map.Length], ws);
@@ -120,10 +127,12 @@ public class MirrorMapTests
             Assert.True(gTheta.Skip(t.Offset).Take(t.Length).Any(g => Math.Abs(g) > 1e-6), $"{t.Name} gets no gradient");
     }
 
-    [Fact]
-    public void Transpose_is_the_transposed_dense_jacobian_and_accumulates()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Transpose_is_the_transposed_dense_jacobian_and_accumulates(bool dense)
     {
-        var (map, theta, z) = Perturbed();
+        var (map, theta, z) = Perturbed(dense: dense);
         var j = Jacobian(map, theta, z);
         var r = new Random(13);
         var v = RandomVector(r, map.Length);
@@ -158,7 +167,7 @@ public class MirrorMapTests
     public void Tensor_names_shapes_and_counts_follow_the_blocks()
     {
         var (length, blocks) = GeometryFixtures.MixedBlocks();
-        var map = new MirrorMap<double>(length, blocks, embedding: 8, hidden: 32);
+        var map = new MirrorMap<double>(length, blocks, embedding: 8, hidden: 32, denseOutput: true);
         Assert.Equal(
             [
                 "mirror.dense.weight.constants [24]", "mirror.dense.weight.encoder.weight [8, 8]", "mirror.dense.weight.encoder.bias [8]",
@@ -173,6 +182,10 @@ public class MirrorMapTests
             ],
             map.Tensors.Select(t => $"{t.Name} {GeometryBlocks.Format(t.Dimensions)}"));
         Assert.Equal(map.ParameterCount, map.Tensors.Aggregate(0, (at, t) => t.Offset == at ? at + t.Length : -1));
+        // FiLM-style: one output row pair per output unit (d₀), the bias still per parameter.
+        var film = new MirrorMap<double>(length, blocks, embedding: 8, hidden: 32);
+        Assert.Equal(["[6, 32]", "[4, 32]", "[4, 32]"], film.Tensors.Where(t => t.Name.EndsWith("decoder.2.weight", StringComparison.Ordinal)).Select(t => GeometryBlocks.Format(t.Dimensions)));
+        Assert.Equal(map.ParameterCount - 32 * (48 - 4), film.ParameterCount);
         Assert.Equal(["mirror.dense.weight.projection", "mirror.dense.bias.projection", "mirror.conv.weight.projection"], map.Buffers.Select(t => t.Name));
         // The projections are ±1/√|B| and depend only on the seed and the block.
         var again = new MirrorMap<double>(length, blocks);
@@ -184,10 +197,12 @@ public class MirrorMapTests
         Assert.False(map.Projection(0).SequenceEqual(new MirrorMap<double>(length, blocks, projectionSeed: 5).Projection(0)));
     }
 
-    [Fact]
-    public void Calls_allocate_nothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Calls_allocate_nothing(bool dense)
     {
-        var (map, theta, z) = Perturbed(embedding: 8, hidden: 32);
+        var (map, theta, z) = Perturbed(embedding: 8, hidden: 32, dense: dense);
         var ws = map.CreateWorkspace();
         var phi = new double[map.Length];
         var v = RandomVector(new Random(14), map.Length);

@@ -5,14 +5,18 @@ using MetaSpec.Meta;
 namespace MetaSpec.Engine;
 
 /// <summary>
-/// Backpropagation through the N inner steps (MAML, ANIL, Meta-SGD; ITD for a re-solved head). With the step
-/// θⱼ₊₁ = θⱼ − P(∇L_S(θⱼ) + λ(θⱼ − θ₀)), the adjoint a_N = ∇L_Q(θ_N) flows back as wⱼ = Pᵀaⱼ₊₁,
-/// aⱼ = aⱼ₊₁ − ∇²L_S(θⱼ)wⱼ − λwⱼ, while the anchor θ₀ collects λΣwⱼ: ∇θ = a₀ + λΣwⱼ, and the geometry adds its
-/// θ_P share at every step. Memory: the iterates only; each Hessian-vector product recomputes its activations.
+/// Backpropagation through the N inner steps (MAML, ANIL, Meta-SGD, learned preconditioners and mirror maps; ITD for a
+/// re-solved head). With the step θⱼ₊₁ = θⱼ − P(∇L_S(θⱼ) + λ(θⱼ − θ₀)), the adjoint a_N = ∇L_Q(θ_N) flows back as
+/// wⱼ = Pᵀaⱼ₊₁, aⱼ = aⱼ₊₁ − ∇²L_S(θⱼ)wⱼ − λwⱼ, while the anchor θ₀ collects λΣwⱼ: ∇θ = a₀ + λΣwⱼ, and a learned P adds
+/// its θ_P share at every step. For mirror descent the adjoint lives on the state z and reaches it through the point
+/// map's transposed Jacobian: a_N = J_G(z_N)ᵀ∇L_Q(φ_N), aⱼ = aⱼ₊₁ − J_G(zⱼ)ᵀ∇²L_S(φⱼ)wⱼ, with θ_G's share gathered by
+/// the same calls (for the linear geometries J_G = I). Memory: the iterates only; each Hessian-vector product
+/// recomputes its activations.
 /// </summary>
 internal class UnrolledHypergradient<T> : HypergradientMethod<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _adjoint;          // aⱼ
+    private readonly T[] _queryGradient;    // ∇L_Q(θ_N)
     private readonly T[] _direction;        // wⱼ = Pᵀaⱼ₊₁
     private readonly T[] _product;          // ∇²L_S(θⱼ)·wⱼ
     private readonly T[] _stepGradient;     // ∇L_S(θⱼ) + λ(θⱼ − θ₀), for the geometry's θ_P
@@ -28,6 +32,7 @@ internal class UnrolledHypergradient<T> : HypergradientMethod<T> where T : unman
     {
         int d = trajectory.Dimension;
         _adjoint = new T[d];
+        _queryGradient = new T[d];
         _direction = new T[d];
         _product = new T[d];
         _stepGradient = new T[d];
@@ -42,22 +47,26 @@ internal class UnrolledHypergradient<T> : HypergradientMethod<T> where T : unman
         var t = Trajectory;
         var map = t.Map;
         T lambda = t.Lambda;
-        T queryLoss = t.Loss.QueryGradient(t.Point(t.Steps), _adjoint);
-        bool learnsGeometry = map.HasMetaParameters;
-        if (learnsGeometry) map.ClearMetaGradient(metaGradient);
+        if (map.HasMetaParameters) map.ClearMetaGradient(metaGradient);
+        T queryLoss = t.Loss.QueryGradient(t.Point(t.Steps), _queryGradient);
+        _adjoint.AsSpan().Clear();
+        map.PointTranspose(t.State(t.Steps), _queryGradient, _adjoint, metaGradient);
+        bool learnsStep = map.LearnsStep;
         _anchorAdjoint.AsSpan().Clear();
         ReadOnlySpan<T> anchor = t.Point(0);
         for (int j = t.Steps - 1; j >= 0; j--)
         {
             ReadOnlySpan<T> at = t.Point(j);
             map.ApplyTranspose(_adjoint, _direction);
-            _hessian.Times(t.Loss, j, at, _direction, _product, learnsGeometry ? _stepGradient : default);
-            if (learnsGeometry)
+            _hessian.Times(t.Loss, j, at, _direction, _product, learnsStep ? _stepGradient : default);
+            if (learnsStep)
             {
                 t.AddProximal(_stepGradient, at, anchor);
                 map.AccumulateMetaGradient(_stepGradient, _adjoint, metaGradient);
             }
-            TensorPrimitives.Subtract(_adjoint, _product, _adjoint);
+            // aⱼ = aⱼ₊₁ + J_G(zⱼ)ᵀ(−∇²L_S·wⱼ): for the linear geometries exactly aⱼ₊₁ − ∇²L_S·wⱼ.
+            TensorPrimitives.Negate(_product, _product);
+            map.PointTranspose(t.State(j), _product, _adjoint, metaGradient);
             if (lambda != T.Zero)
             {
                 TensorPrimitives.MultiplyAdd(_direction, -lambda, _adjoint, _adjoint);

@@ -1,13 +1,13 @@
-using MetaSpec.Layers;
 using System.Numerics;
 using System.Numerics.Tensors;
-using MetaSpec.Models;
+using MetaSpec.Geometry;
+using MetaSpec.Layers;
 
-namespace MetaSpec.Geometry;
+namespace MetaSpec.Tests.Geometry;
 
 /// <summary>
-/// P = I on the blocks (MAML): no meta-parameters. The geometry every other one starts from, so the engine's
-/// recursion can treat MAML as one geometry among the others.
+/// P = I on the blocks (MAML): no meta-parameters. A reference for the tests: the engine's home for MAML's step (and
+/// Meta-SGD's) is DiagonalGeometry, which these preconditioners check against <see cref="PreconditionedReference"/>.
 /// </summary>
 public sealed class IdentityPreconditioner<T> : IPreconditioner<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -63,7 +63,8 @@ public sealed class IdentityPreconditioner<T> : IPreconditioner<T> where T : unm
 }
 
 /// <summary>
-/// P = diag(p) on the blocks: one learned factor per adapted parameter (Meta-SGD's geometry, Li et al. 2017).
+/// P = diag(p) on the blocks: one learned factor per adapted parameter (Meta-SGD's geometry, Li et al. 2017). A
+/// reference for the tests: the engine's Meta-SGD is DiagonalGeometry (<c>step_size.*</c>, the case α = 1, p₀ = α).
 /// With the engine's scalar step α, Meta-SGD's step sizes are α·p; <c>initialValue</c> = α with α = 1 reproduces
 /// its parametrisation exactly. θ_P holds p block by block as <c>geometry.{tensor}.scale</c> of the tensor's shape.
 /// </summary>
@@ -153,19 +154,3 @@ public sealed class DiagonalPreconditioner<T> : IPreconditioner<T> where T : unm
     }
 }
 
-/// <summary>Argument checks shared by the preconditioners' public calls (lengths only: they are O(1)).</summary>
-internal static class Preconditioners
-{
-    /// <summary>Lengths of θ_P, of both vectors and of the scratch; an input and an output vector must not overlap.</summary>
-    public static void Check<T>(IPreconditioner<T> p, ReadOnlySpan<T> parameters, ReadOnlySpan<T> first, ReadOnlySpan<T> second,
-        ReadOnlySpan<T> scratch, bool secondIsOutput = true) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Guard.Length(parameters.Length, p.ParameterCount, nameof(parameters));
-        Guard.Length(first.Length, p.Length, "vectors");
-        Guard.Length(second.Length, p.Length, "vectors");
-        if (secondIsOutput && first.Overlaps(second))
-            throw new ArgumentException("The input and output vectors overlap; the result needs its own buffer.", "vectors");
-        if (scratch.Length < p.ScratchLength)
-            throw new ArgumentException($"The scratch span holds {scratch.Length} values; this preconditioner needs {p.ScratchLength}.", nameof(scratch));
-    }
-}
