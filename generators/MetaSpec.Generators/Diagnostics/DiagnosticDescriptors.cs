@@ -57,7 +57,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor GeneratedMemberClash = Create("MSPEC112",
         "Spec class declares a member MetaSpec generates",
-        "'{0}' declares '{1}', which MetaSpec generates for every {2}; rename or remove yours");
+        "'{0}' declares '{1}', which {3} every {2}; rename or remove yours");
 
     public static readonly DiagnosticDescriptor ModelAndLearner = Create("MSPEC113",
         "Class is both a model and a meta-learner",

@@ -36,7 +36,10 @@ internal enum SpecProblemKind
     /// <summary>Two layer fields give the same Layout constants (<c>head</c> and <c>_head</c>). Arguments: field, other field, constant.</summary>
     LayoutNameClash,
 
-    /// <summary>A spec class declares a member the generator emits. Arguments: class, member, kind ("model" or "meta-learner").</summary>
+    /// <summary>
+    /// A spec class declares a member MetaSpec gives it (generated, or inherited from the learner base class). Arguments:
+    /// class, member, kind ("model" or "meta-learner"), where the member comes from.
+    /// </summary>
     GeneratedMemberClash,
 
     /// <summary>One class carries both [MetaModel] and [MetaLearner]. Arguments: class.</summary>

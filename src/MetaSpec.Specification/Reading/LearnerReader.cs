@@ -21,7 +21,7 @@ internal static class LearnerReader
         if (learner is null || SymbolReading.Find(type, SpecNames.MetaModelAttribute) is not null) return Fail(problems, null);
         var typeSpec = SymbolReading.ReadType(type, problems);
         var identifier = LocationInfo.From(type.Locations.FirstOrDefault());
-        SymbolReading.CheckGeneratedMembers(type, GeneratedMembers.Learner, "meta-learner", problems);
+        SymbolReading.CheckGeneratedMembers(type, GeneratedMembers.LearnerDeclared, GeneratedMembers.LearnerInherited, "meta-learner", problems);
 
         ModelSpec? model = null;
         var modelType = learner.ConstructorArguments.FirstOrDefault().Value as INamedTypeSymbol;

@@ -53,17 +53,19 @@ internal static class SymbolReading
 
     /// <summary>
     /// Reports each member of <paramref name="type"/> (declared in source, so never the generator's own output) whose
-    /// name is one of <paramref name="generated"/>, at the member's name: the generated declaration would be CS0102.
+    /// name is one of <paramref name="generated"/> (the generated declaration would be CS0102) or of
+    /// <paramref name="inherited"/> (it would hide the runtime base class's member), at the member's name.
     /// </summary>
-    public static void CheckGeneratedMembers(INamedTypeSymbol type, string[] generated, string kind, List<SpecProblem> problems)
+    public static void CheckGeneratedMembers(INamedTypeSymbol type, string[] generated, string[] inherited, string kind, List<SpecProblem> problems)
     {
-        foreach (string name in generated)
+        foreach (string name in generated.Concat(inherited).Distinct())
             foreach (var member in type.GetMembers(name))
                 // The analyzers read specs in compilations that hold the generated halves (*.g.cs): those are not clashes.
                 if (!member.IsImplicitlyDeclared && member.Locations.FirstOrDefault() is { IsInSource: true } location
                     && location.SourceTree?.FilePath.EndsWith(".g.cs", System.StringComparison.OrdinalIgnoreCase) != true)
                 {
-                    problems.Add(SpecProblem.Of(SpecProblemKind.GeneratedMemberClash, LocationInfo.From(location), type.Name, name, kind));
+                    string source = generated.Contains(name) ? "MetaSpec generates for" : $"{SpecNames.LearnerBaseClass}<float> gives";
+                    problems.Add(SpecProblem.Of(SpecProblemKind.GeneratedMemberClash, LocationInfo.From(location), type.Name, name, kind, source));
                     break;
                 }
     }
