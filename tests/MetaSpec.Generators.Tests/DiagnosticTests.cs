@@ -47,6 +47,12 @@ public sealed class DiagnosticTests
         { "MSPEC112", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public void [|Train|]() {{ }} }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public void TrainTwice() {{ }} }}" },
         { "MSPEC112", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int [|Engine|] => 3; }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int Engines => 3; }}" },
         { "MSPEC113", $"[MetaModel(1)] [MetaLearner(typeof(Both))] {Problems} public partial class [|Both|] {{ Dense d = new(1); }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
+        { "MSPEC114", Net + $"[MetaLearner(typeof(Net))] {Problems} public static partial class [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
+        { "MSPEC114", Net + $"[MetaLearner(typeof(Net))] {Problems} public abstract partial class [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public sealed partial class Learner;" },
+        { "MSPEC114", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial record [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
+        { "MSPEC114", Net + $"public class Base {{ }} [MetaLearner(typeof(Net))] {Problems} public partial class Learner : [|Base|];", Net + $"public class Base {{ }} [MetaLearner(typeof(Net))] {Problems} public partial class Learner : SpecLearner<float>;" },
+        { "MSPEC114", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner : [|System.Exception|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner : System.IDisposable {{ public void Dispose() {{ }} }}" },
+        { "MSPEC114", Net + $"public partial class Learner {{ }} public class Base {{ }} [MetaLearner(typeof(Net))] {Problems} public partial class Learner : [|Base|];", Net + $"public partial class Learner {{ }} [MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
     };
 
     [Theory]

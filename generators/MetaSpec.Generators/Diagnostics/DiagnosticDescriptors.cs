@@ -63,6 +63,10 @@ internal static class DiagnosticDescriptors
         "Class is both a model and a meta-learner",
         "'{0}' carries both [MetaModel] and [MetaLearner]: declare the model and the meta-learner as two classes, with [MetaLearner(typeof(Model))] on the second");
 
+    public static readonly DiagnosticDescriptor NotPlainLearnerClass = Create("MSPEC114",
+        "Meta-learner must be a plain class",
+        "Meta-learner '{0}' {1}: its generated half derives from MetaSpec.Meta.SpecLearner<float> and Load creates it with new, so it must be a non-static, non-abstract partial class (not a record or struct) with no base class of its own");
+
     public static DiagnosticDescriptor For(SpecProblemKind kind) => kind switch
     {
         SpecProblemKind.NotPartial => NotPartial,
@@ -77,7 +81,8 @@ internal static class DiagnosticDescriptors
         SpecProblemKind.ActivationNameClash => ActivationNameClash,
         SpecProblemKind.LayoutNameClash => LayoutNameClash,
         SpecProblemKind.GeneratedMemberClash => GeneratedMemberClash,
-        _ => ModelAndLearner,
+        SpecProblemKind.ModelAndLearner => ModelAndLearner,
+        _ => NotPlainLearnerClass,
     };
 
     public static Diagnostic ToDiagnostic(SpecProblem problem)

@@ -44,6 +44,9 @@ internal enum SpecProblemKind
 
     /// <summary>One class carries both [MetaModel] and [MetaLearner]. Arguments: class.</summary>
     ModelAndLearner,
+
+    /// <summary>A [MetaLearner] class is static, abstract, a record or a struct, or has a base class of its own. Arguments: class, reason.</summary>
+    NotPlainLearnerClass,
 }
 
 /// <summary>A problem found while reading a spec, with the values its message needs and where to point.</summary>
