@@ -34,7 +34,4 @@ internal static class GeneratedMembers
 
     /// <summary>Every name a [MetaLearner] class's own members must not take.</summary>
     public static readonly string[] Learner = [.. LearnerDeclared.Concat(LearnerInherited).Distinct()];
-
-    /// <summary>Whether <paramref name="name"/> reaches a learner through its base class rather than its generated half.</summary>
-    public static bool IsInherited(string name) => System.Array.IndexOf(LearnerDeclared, name) < 0;
 }
