@@ -23,6 +23,8 @@ public sealed class DiagnosticTests
         { "MSPEC101", Net + $"[MetaLearner(typeof(Net))] {Problems} public class [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
         { "MSPEC101", "public class [|Outer|] { [MetaModel(1)] public partial class Net { Dense d = new(1); } }", "public partial class Outer { [MetaModel(1)] public partial class Net { Dense d = new(1); } }" },
         { "MSPEC101", "[MetaModel(1)] public partial class [|Net|]<T> { Dense d = new(1); }", "[MetaModel(1)] public partial class Net { Dense d = new(1); }" },
+        { "MSPEC101", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class [|Learner|]<T>;", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
+        { "MSPEC101", Net + $"public partial class [|Outer|]<T> {{ [MetaLearner(typeof(Net))] {Problems} public partial class Learner; }}", Net + $"public partial class Outer {{ [MetaLearner(typeof(Net))] {Problems} public partial class Learner; }}" },
         { "MSPEC102", "[MetaModel(1)] public partial class Net { static int width = 4; Dense d = new([|width|]); }", "[MetaModel(1)] public partial class Net { const int Width = 4; Dense d = new(Width); }" },
         { "MSPEC102", "[MetaModel(1)] public partial class Net { static Activation act = Activation.ReLU; Dense d = new(4, [|act|]); }", "[MetaModel(1)] public partial class Net { Dense d = new(4, Activation.ReLU); }" },
         { "MSPEC103", "[MetaModel(1)] public partial class Net { Dense d = new(1); [|int|] count = 3; }", "[MetaModel(1)] public partial class Net { Dense d = new(1); const int count = 3; }" },
@@ -42,7 +44,15 @@ public sealed class DiagnosticTests
         { "MSPEC111", "[MetaModel(1)] public partial class Net { Dense head = new(1); Dense [|_head|] = new(1); }", "[MetaModel(1)] public partial class Net { Dense head = new(1); Dense head2 = new(1); }" },
         { "MSPEC112", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int [|Loss|] => 3; }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int TaskLoss => 3; }}" },
         { "MSPEC112", "[MetaModel(1)] public partial class Net { Dense d = new(1); public void [|CreateNetwork|]() { } }", "[MetaModel(1)] public partial class Net { Dense d = new(1); public void Build() { } }" },
+        { "MSPEC112", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public void [|Train|]() {{ }} }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public void TrainTwice() {{ }} }}" },
+        { "MSPEC112", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int [|Engine|] => 3; }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner {{ public static int Engines => 3; }}" },
         { "MSPEC113", $"[MetaModel(1)] [MetaLearner(typeof(Both))] {Problems} public partial class [|Both|] {{ Dense d = new(1); }}", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
+        { "MSPEC114", Net + $"[MetaLearner(typeof(Net))] {Problems} public static partial class [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
+        { "MSPEC114", Net + $"[MetaLearner(typeof(Net))] {Problems} public abstract partial class [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public sealed partial class Learner;" },
+        { "MSPEC114", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial record [|Learner|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
+        { "MSPEC114", Net + $"public class Base {{ }} [MetaLearner(typeof(Net))] {Problems} public partial class Learner : [|Base|];", Net + $"public class Base {{ }} [MetaLearner(typeof(Net))] {Problems} public partial class Learner : SpecLearner<float>;" },
+        { "MSPEC114", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner : [|System.Exception|];", Net + $"[MetaLearner(typeof(Net))] {Problems} public partial class Learner : System.IDisposable {{ public void Dispose() {{ }} }}" },
+        { "MSPEC114", Net + $"public partial class Learner {{ }} public class Base {{ }} [MetaLearner(typeof(Net))] {Problems} public partial class Learner : [|Base|];", Net + $"public partial class Learner {{ }} [MetaLearner(typeof(Net))] {Problems} public partial class Learner;" },
     };
 
     [Theory]
@@ -73,8 +83,9 @@ public sealed class DiagnosticTests
     [Fact]
     public void Records_and_types_nested_in_records_are_extended()
     {
+        // A model may be a record; a learner derives from the runtime's SpecLearner, so it is a class (MSPEC114), nested in a record here.
         string source = Usings + "public partial record Outer { [MetaModel(1)] public partial record Net { Dense d = new(2); } }\n" +
-            $"[MetaLearner(typeof(Outer.Net))] {Problems} public partial record Learner;";
+            $"public partial record struct Holder {{ [MetaLearner(typeof(Outer.Net))] {Problems} public sealed partial class Learner; }}";
         var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compile(source));
         Assert.Empty(diagnostics);
         Assert.Equal(3, output.SyntaxTrees.Count());
@@ -133,7 +144,27 @@ public sealed class DiagnosticTests
                 .Select(m => m.Name).Where(n => !n.StartsWith("<", StringComparison.Ordinal)).Distinct().Order()];
         // The model's layer fields are the user's; everything else in the type is generated.
         Assert.Equal(GeneratedMembers.Model.Order(), Names(output.GetTypeByMetadataName("Net")!));
-        Assert.Equal(GeneratedMembers.Learner.Order(), Names(output.GetTypeByMetadataName("Learner")!));
+        Assert.Equal(GeneratedMembers.LearnerDeclared.Order(), Names(output.GetTypeByMetadataName("Learner")!));
+    }
+
+    [Fact]
+    public void The_inherited_member_list_names_every_member_a_learner_gets_from_the_runtime_base()
+    {
+        // Public and protected members of SpecLearner<T> (a user member of one of these names would hide it): the list the readers check.
+        var declared = typeof(SpecLearner<float>).GetMembers(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+            .Where(m => m is not ConstructorInfo && m is not MethodInfo { IsSpecialName: true })
+            .Where(m => m switch
+            {
+                MethodInfo method => method.IsPublic || method.IsFamily || method.IsFamilyOrAssembly,
+                PropertyInfo property => property.GetMethod is { } get && (get.IsPublic || get.IsFamily || get.IsFamilyOrAssembly),
+                FieldInfo field => field.IsPublic || field.IsFamily || field.IsFamilyOrAssembly,
+                _ => true,
+            })
+            .Select(m => m.Name).Distinct().Order();
+        Assert.Equal(GeneratedMembers.LearnerInherited.Order(), declared);
+        Assert.Equal(SpecNames.LearnerBaseClassMetadata, typeof(SpecLearner<>).FullName);
+        // The readers check the union, so an inherited name is reported like a generated one.
+        Assert.Equal(GeneratedMembers.LearnerDeclared.Union(GeneratedMembers.LearnerInherited).Order(), GeneratedMembers.Learner.Order());
     }
 
     [Fact]

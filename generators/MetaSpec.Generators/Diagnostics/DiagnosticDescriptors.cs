@@ -57,11 +57,15 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor GeneratedMemberClash = Create("MSPEC112",
         "Spec class declares a member MetaSpec generates",
-        "'{0}' declares '{1}', which MetaSpec generates for every {2}; rename or remove yours");
+        "'{0}' declares '{1}', which {3} every {2}; rename or remove yours");
 
     public static readonly DiagnosticDescriptor ModelAndLearner = Create("MSPEC113",
         "Class is both a model and a meta-learner",
         "'{0}' carries both [MetaModel] and [MetaLearner]: declare the model and the meta-learner as two classes, with [MetaLearner(typeof(Model))] on the second");
+
+    public static readonly DiagnosticDescriptor NotPlainLearnerClass = Create("MSPEC114",
+        "Meta-learner must be a plain class",
+        "Meta-learner '{0}' {1}: its generated half derives from MetaSpec.Meta.SpecLearner<float> and Load creates it with new, so it must be a non-static, non-abstract partial class (not a record or struct) with no base class of its own");
 
     public static DiagnosticDescriptor For(SpecProblemKind kind) => kind switch
     {
@@ -77,7 +81,8 @@ internal static class DiagnosticDescriptors
         SpecProblemKind.ActivationNameClash => ActivationNameClash,
         SpecProblemKind.LayoutNameClash => LayoutNameClash,
         SpecProblemKind.GeneratedMemberClash => GeneratedMemberClash,
-        _ => ModelAndLearner,
+        SpecProblemKind.ModelAndLearner => ModelAndLearner,
+        _ => NotPlainLearnerClass,
     };
 
     public static Diagnostic ToDiagnostic(SpecProblem problem)

@@ -6,11 +6,15 @@ namespace MetaSpec.Generators.Emitter;
 
 /// <summary>
 /// Emits a [MetaLearner] class's half: the declared settings as constants and runtime objects, factories
-/// binding the model to the engine (<c>MetaProblem.ForNetwork</c>, the optimiser, the trainer options), and
-/// the user API, which forwards to <c>NetworkLearner&lt;float&gt;</c>: the algorithms live in the runtime.
+/// binding the model to the engine (<c>MetaProblem.ForNetwork</c>, the optimiser, the trainer options), the
+/// constructor and the typed <c>Load</c>. The user API (Train, Adapt, Evaluate, Save, …) is inherited from the
+/// runtime's <c>SpecLearner&lt;float&gt;</c>: only what the spec decides is generated.
 /// </summary>
 internal static class LearnerEmitter
 {
+    /// <summary>The base class of every generated learner (its members are in <see cref="GeneratedMembers.LearnerInherited"/>).</summary>
+    public const string BaseClass = "global::" + SpecNames.LearnerBaseClass + "<float>";
+
     public static string Emit(LearnerSpec learner)
     {
         var writer = new SourceWriter();
@@ -40,7 +44,7 @@ internal static class LearnerEmitter
         };
 
         writer.WriteLine($"/// <summary>Meta-learner of <see cref=\"{model}\"/>: {method.Method.Name ?? "custom"} hypergradient, adapting {adaptedText}.</summary>");
-        using (writer.Open($"{learner.Type.Keyword} {name}"))
+        using (writer.Open($"{learner.Type.Keyword} {name} : {BaseClass}"))
         {
             writer.WriteLine($$"""
                 /// <summary>Length of θ, the model's parameters.</summary>
@@ -111,63 +115,14 @@ internal static class LearnerEmitter
                     Threads = threads ?? global::System.Environment.ProcessorCount,
                 };
 
-                private readonly global::MetaSpec.Meta.NetworkLearner<float> _metaLearner;
-
                 /// <summary>A learner whose θ is PyTorch's default initialisation drawn from <paramref name="seed"/>.</summary>
                 public {{name}}(int seed = 0)
+                    : base(new global::MetaSpec.Meta.NetworkLearner<float>(CreateProblem({{model}}.CreateNetwork()), CreateOptimizer(), CreateTrainerOptions(seed), seed), {{String(learner.Type.NestedName)}})
                 {
-                    var network = {{model}}.CreateNetwork();
-                    _metaLearner = new global::MetaSpec.Meta.NetworkLearner<float>(CreateProblem(network), CreateOptimizer(), CreateTrainerOptions(seed), seed);
                 }
-
-                /// <summary>The meta-parameters, live (θ, then Meta-SGD's step sizes): writes change the learner.</summary>
-                public float[] MetaParameters => _metaLearner.MetaParameters;
-
-                /// <summary>θ, the meta-learned initialisation.</summary>
-                public global::System.ReadOnlySpan<float> Parameters => _metaLearner.Parameters;
-
-                /// <summary>Meta-iterations completed.</summary>
-                public long Iterations => _metaLearner.Iterations;
-
-                /// <summary>The runtime network, problem and optimiser behind this learner.</summary>
-                public global::MetaSpec.Meta.NetworkLearner<float> Engine => _metaLearner;
-
-                /// <summary>
-                /// Where warnings go (the estimated smoothness L and the α·N·L ≤ c check, evaluation tasks whose adaptation
-                /// diverged): standard error unless set; null silences them.
-                /// </summary>
-                public global::System.IO.TextWriter? Warnings
-                {
-                    get => _metaLearner.Warnings;
-                    set => _metaLearner.Warnings = value;
-                }
-
-                /// <summary>
-                /// Meta-trains for <paramref name="iterations"/> meta-batches of {{Int(outer.TaskBatch)}} tasks, reporting every step to
-                /// <paramref name="progress"/>, on <paramref name="threads"/> threads (all cores when null; results do not depend on it).
-                /// </summary>
-                public void Train(global::MetaSpec.Tasks.ITaskDistribution<float> tasks, int iterations, global::System.Action<global::MetaSpec.Meta.MetaStep>? progress = null,
-                    int? threads = null, global::System.Threading.CancellationToken cancellation = default) =>
-                    _metaLearner.Train(tasks, iterations, progress, threads, cancellation);
-
-                /// <summary>Adapts to one task's support set with {{Int(inner.Steps)}} inner step(s) (or <paramref name="steps"/>) and returns the adapted model.</summary>
-                public global::MetaSpec.Meta.AdaptedNetwork<float> Adapt(global::System.ReadOnlySpan<float> supportInputs, global::System.ReadOnlySpan<float> supportTargets, int? steps = null) =>
-                    _metaLearner.Adapt(supportInputs, supportTargets, steps);
-
-                /// <summary>Mean query loss (and accuracy for classifiers) with 95% intervals after 0 … N inner steps on <paramref name="taskCount"/> held-out tasks.</summary>
-                public global::MetaSpec.Meta.EvaluationResult Evaluate(global::MetaSpec.Tasks.ITaskDistribution<float> tasks, int taskCount, int? steps = null, int seed = 0) =>
-                    _metaLearner.Evaluate(tasks, taskCount, steps, seed);
-
-                /// <summary>Saves the meta-parameters to a safetensors file, atomically.</summary>
-                public void Save(string path) => _metaLearner.Save(path, {{String(learner.Type.NestedName)}});
 
                 /// <summary>A learner with the meta-parameters saved at <paramref name="path"/>.</summary>
-                public static {{name}} Load(string path)
-                {
-                    var learner = new {{name}}();
-                    learner._metaLearner.Load(path);
-                    return learner;
-                }
+                public static {{name}} Load(string path) => Load(new {{name}}(), path);
                 """);
         }
         EmitterCommon.Close(writer, braces);

@@ -36,11 +36,17 @@ internal enum SpecProblemKind
     /// <summary>Two layer fields give the same Layout constants (<c>head</c> and <c>_head</c>). Arguments: field, other field, constant.</summary>
     LayoutNameClash,
 
-    /// <summary>A spec class declares a member the generator emits. Arguments: class, member, kind ("model" or "meta-learner").</summary>
+    /// <summary>
+    /// A spec class declares a member MetaSpec gives it (generated, or inherited from the learner base class). Arguments:
+    /// class, member, kind ("model" or "meta-learner"), where the member comes from.
+    /// </summary>
     GeneratedMemberClash,
 
     /// <summary>One class carries both [MetaModel] and [MetaLearner]. Arguments: class.</summary>
     ModelAndLearner,
+
+    /// <summary>A [MetaLearner] class is static, abstract, a record or a struct, or has a base class of its own. Arguments: class, reason.</summary>
+    NotPlainLearnerClass,
 }
 
 /// <summary>A problem found while reading a spec, with the values its message needs and where to point.</summary>

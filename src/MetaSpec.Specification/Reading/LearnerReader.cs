@@ -20,8 +20,10 @@ internal static class LearnerReader
         // A class with [MetaModel] too is reported once, by the model reader.
         if (learner is null || SymbolReading.Find(type, SpecNames.MetaModelAttribute) is not null) return Fail(problems, null);
         var typeSpec = SymbolReading.ReadType(type, problems);
+        // A class the generated half cannot derive from the runtime base gets no stub either (it could not take one).
+        if (typeSpec is not null && !SymbolReading.CheckPlainLearnerClass(type, problems)) typeSpec = null;
         var identifier = LocationInfo.From(type.Locations.FirstOrDefault());
-        SymbolReading.CheckGeneratedMembers(type, GeneratedMembers.Learner, "meta-learner", problems);
+        SymbolReading.CheckGeneratedMembers(type, GeneratedMembers.LearnerDeclared, GeneratedMembers.LearnerInherited, "meta-learner", problems);
 
         ModelSpec? model = null;
         var modelType = learner.ConstructorArguments.FirstOrDefault().Value as INamedTypeSymbol;

@@ -30,7 +30,7 @@ internal static class ModelReader
         var typeSpec = SymbolReading.ReadType(type, problems);
         var attribute = SymbolReading.Find(type, SpecNames.MetaModelAttribute);
         var layers = ReadLayers(type, models, problems, cancellation);
-        SymbolReading.CheckGeneratedMembers(type, GeneratedMembers.Model, "model", problems);
+        SymbolReading.CheckGeneratedMembers(type, GeneratedMembers.Model, [], "model", problems);
         CheckLayerNames(layers, problems);
         if (typeSpec is null || attribute is null || problems.Count > 0) return Fail(problems, typeSpec);
 

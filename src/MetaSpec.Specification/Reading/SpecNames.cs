@@ -11,4 +11,8 @@ internal static class SpecNames
     public const string GeometryAttribute = "MetaSpec.GeometryAttribute";
     public const string AdaptAttribute = "MetaSpec.AdaptAttribute";
     public const string Namespace = "MetaSpec";
+
+    /// <summary>The runtime class every generated learner derives from (generic over the element type; learners use float).</summary>
+    public const string LearnerBaseClass = "MetaSpec.Meta.SpecLearner";
+    public const string LearnerBaseClassMetadata = LearnerBaseClass + "`1";
 }
