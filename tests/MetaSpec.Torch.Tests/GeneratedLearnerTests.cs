@@ -38,6 +38,29 @@ public class GeneratedLearnerTests(ITestOutputHelper output)
         Assert.True(relative <= 1e-10, $"relative difference {relative:E3} > 1e-10");
     }
 
+    /// <summary>The other generated learners in float64, against the managed engine built from the same generated declarations.</summary>
+    [Theory]
+    [MemberData(nameof(Supported))]
+    public void Every_generated_torch_learner_agrees_with_the_managed_engine_in_float64(string spec)
+    {
+        var type = typeof(SineMaml2).Assembly.GetType($"MetaSpec.Torch.Tests.Specs.{spec}")!;
+        var create = type.GetMethod("CreateTorchLearner")!.MakeGenericMethod(typeof(double));
+        using var torch = (TorchLearner<double>)create.Invoke(null, [11, Cpu])!;
+        var model = (TorchModel)Invoke(type, "CreateTorchModel");
+        var problem = MetaProblem<double>.ForNetwork(ManagedBridge.ToSequential<double>(model), MeanSquaredError<double>.Instance,
+            (InnerLoop)Static(type, "InnerLoop"), (Hypergradient)Static(type, "Hypergradient"), [.. (IReadOnlyList<string>)Static(type, "AdaptedLayers")]);
+        var meta = torch.MetaParameters;
+        Assert.Equal(problem.MetaParameterCount, meta.Length);
+        var tasks = SineTasks(3, 22);
+        var (expected, expectedLoss) = ManagedMetaGradient(problem, meta, tasks);
+        var actual = new double[meta.Length];
+        double loss = torch.MetaGradient(tasks, actual);
+        double relative = RelativeDifference(expected, actual);
+        output.WriteLine($"generated {spec}, float64: max relative difference {relative:E2}");
+        Assert.Equal(expectedLoss, loss, 1e-12);
+        Assert.True(relative <= 1e-10, $"{spec}: relative difference {relative:E3} > 1e-10");
+    }
+
     [Fact]
     public void Generated_float32_learner_starts_where_the_generated_managed_learner_does()
     {
