@@ -80,13 +80,17 @@ internal static class DiagnosticDescriptors
         "LearnStepSizes with another geometry",
         MetaSpec.Specification.GeometryRules.StepSizesFormat);
 
+    public static readonly DiagnosticDescriptor TorchLearnerNotGenerated = Create(RuleIdentifiers.TorchLearnerNotGenerated, Usage, DiagnosticSeverity.Warning,
+        "No torch learner is generated for this spec",
+        MetaSpec.Specification.TorchSupport.NotGeneratedFormat);
+
     /// <summary>Every descriptor, for the tests that check docs and release tracking.</summary>
     public static readonly DiagnosticDescriptor[] All =
     [
         StepSizeTooLarge, SmoothnessNotDeclared, NonconvexAdaptationTooManySteps, ConvexHeadSingleStep, AdaptOnNonLayer,
         AdaptedLayerWithoutParameters, SettingOutOfRange, ImplicitWithoutProximal, LearnedStepSizesWithoutUnrolling,
         LearnedStepSizesWithReset, ResampledSupportWithImplicit, IgnoredSetting, ResetWithoutAdaptedLayers, GeometryWithoutUnrolling,
-        MirrorMapWithProximal, GeometryWithReset, GeometryWithLearnedStepSizes,
+        MirrorMapWithProximal, GeometryWithReset, GeometryWithLearnedStepSizes, TorchLearnerNotGenerated,
     ];
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message) =>

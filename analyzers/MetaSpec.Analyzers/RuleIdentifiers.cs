@@ -23,6 +23,7 @@ internal static class RuleIdentifiers
     public const string MirrorMapWithProximal = "MSPEC015";
     public const string GeometryWithReset = "MSPEC016";
     public const string GeometryWithLearnedStepSizes = "MSPEC017";
+    public const string TorchLearnerNotGenerated = "MSPEC018";
 
     /// <summary>The generator's "spec class must be partial" diagnostic, which the code fixes also fix.</summary>
     public const string GeneratorNotPartial = "MSPEC101";

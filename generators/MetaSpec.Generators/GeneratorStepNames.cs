@@ -12,5 +12,11 @@ internal static class GeneratorStepNames
     public const string LearnerProblems = nameof(LearnerProblems);
     public const string LearnerStubs = nameof(LearnerStubs);
 
+    public const string TargetsTorch = nameof(TargetsTorch);
+    public const string TorchLearners = nameof(TorchLearners);
+
     public static readonly string[] All = [ModelRead, Models, ModelProblems, ModelStubs, LearnerRead, Learners, LearnerProblems, LearnerStubs];
+
+    /// <summary>The torch half's steps (outputs only where MetaSpec.Torch is referenced and a learner is supported).</summary>
+    public static readonly string[] Torch = [TargetsTorch, TorchLearners];
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using MetaSpec.Generators.Emitter;
 using MetaSpec.Specification;
 using Microsoft.CodeAnalysis;
@@ -60,8 +61,26 @@ public sealed class MetaSpecGenerator : IIncrementalGenerator
             spc.AddSource(EmitterCommon.HintName(stub.Type), StubEmitter.Model(stub)));
         context.RegisterSourceOutput(learnerStubs, static (spc, stub) =>
             spc.AddSource(EmitterCommon.HintName(stub.Type), StubEmitter.Learner(stub)));
+        // The torch half: only when MetaSpec.Torch is referenced, for the specs its backend computes (MSPEC018 says why not).
+        context.RegisterSourceOutput(TorchLearners(context, learners), static (spc, learner) =>
+            spc.AddSource(TorchEmitter.HintName(learner.Type), TorchEmitter.Emit(learner)));
         context.RegisterSourceOutput(modelProblems, static (spc, problems) => Report(spc, problems));
         context.RegisterSourceOutput(learnerProblems, static (spc, problems) => Report(spc, problems));
+    }
+
+    /// <summary>
+    /// The learners to give a torch half: a "targets torch" flag read from the compilation's references (a bool, so an
+    /// edit that keeps the references leaves it equal and everything after it cached), combined with each learner.
+    /// </summary>
+    private static IncrementalValuesProvider<LearnerSpec> TorchLearners(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<LearnerSpec> learners)
+    {
+        var targetsTorch = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.ReferencedAssemblyNames.Any(static a => a.Name == TorchSupport.AssemblyName))
+            .WithTrackingName(GeneratorStepNames.TargetsTorch);
+        return learners.Combine(targetsTorch)
+            .Where(static pair => pair.Right && TorchEmitter.Supports(pair.Left))
+            .Select(static (pair, _) => pair.Left)
+            .WithTrackingName(GeneratorStepNames.TorchLearners);
     }
 
     private static void Report(SourceProductionContext context, EquatableArray<SpecProblem> problems)

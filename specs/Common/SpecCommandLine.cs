@@ -49,6 +49,12 @@ internal sealed class SpecCommandLine
             : value <= 0 ? (0, $"{name} must be above 0, got {text}.")
             : (value, null));
 
+    /// <summary>One of <paramref name="choices"/> (a backend, a device, an element type), compared without case; the help lists them.</summary>
+    public SpecOption<string> Choice(string name, string defaultValue, string[] choices, string help) =>
+        Add(name, defaultValue, $"{help}: {string.Join(", ", choices)}", string.Join("|", choices), text =>
+            choices.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase)) is { } choice ? (choice, null)
+            : (defaultValue, $"{name} must be one of {string.Join(", ", choices)}, got '{text}'."));
+
     /// <summary>A folder to read from; null when not given (the spec then looks in its default place, which <paramref name="help"/> names).</summary>
     public SpecOption<string?> InputFolder(string name, string help, string valueName = "DIR") =>
         Add<string?>(name, null, help, valueName, text => (text, text.Length == 0 ? $"{name} needs a folder, got ''." : null));

@@ -23,6 +23,7 @@ internal sealed class SpecTypes
         Hypergradient = compilation.GetTypeByMetadataName(SpecNames.HypergradientAttribute);
         Geometry = compilation.GetTypeByMetadataName(SpecNames.GeometryAttribute);
         Adapt = compilation.GetTypeByMetadataName(SpecNames.AdaptAttribute);
+        TargetsTorch = System.Linq.Enumerable.Any(compilation.ReferencedAssemblyNames, static a => a.Name == TorchSupport.AssemblyName);
     }
 
     public Compilation Compilation { get; }
@@ -34,6 +35,9 @@ internal sealed class SpecTypes
     public INamedTypeSymbol? Hypergradient { get; }
     public INamedTypeSymbol? Geometry { get; }
     public INamedTypeSymbol? Adapt { get; }
+
+    /// <summary>Whether the compilation references MetaSpec.Torch (the generator then emits torch halves).</summary>
+    public bool TargetsTorch { get; }
 
     public static SpecTypes? Resolve(Compilation compilation) =>
         compilation.GetTypeByMetadataName(SpecNames.MetaLearnerAttribute) is { } learner
