@@ -213,7 +213,7 @@ public sealed class GeneratedTrainerTests
         var task = tasks.CreateTaskData();
         tasks.Sample(new Random(3), task);
         var adapting = problem.With(problem.Inner with { ResampleSupport = false });
-        float[] workerAdapted = MetaSpec.TestSupport.EngineAccess.Adapt(adapting, meta, task);
+        float[] workerAdapted = MetaSpec.EngineAccess.EngineAccess.Adapt(adapting, meta, task);
         var expected = new float[task.QueryCount * network.OutputShape.Size];
         network.Predict(workerAdapted, task.QueryInputs, expected, network.CreateWorkspace(task.QueryCount));
 

@@ -159,6 +159,9 @@ public sealed class PackageTests
                     Assert.Equal(File.ReadAllText(Path.Combine(root, file)), reader.ReadToEnd());
                 }
 
+                // Build-time tools (the public-API analyzer) are not dependencies of users' projects.
+                Assert.DoesNotContain(metadata.Descendants(), e => e.Name.LocalName == "dependency" && e.Attribute("id")!.Value.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal));
+
                 if (id == "MetaSpec.Torch")
                 {
                     var dependency = Assert.Single(metadata.Descendants(), e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "MetaSpec");

@@ -58,8 +58,8 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
         tasks.Sample(new Random(2), task);
         var meta = anil.CreateMetaParameters(Specs.AnilSineNet.CreateNetwork().CreateParameters(3));
         var grad = new float[meta.Length];
-        var anilGradient = MetaSpec.TestSupport.EngineAccess.MetaGradient(anil, meta, task, grad);
-        var generalGradient = MetaSpec.TestSupport.EngineAccess.MetaGradient(general, meta, task, grad);
+        var anilGradient = MetaSpec.EngineAccess.EngineAccess.MetaGradient(anil, meta, task, grad);
+        var generalGradient = MetaSpec.EngineAccess.EngineAccess.MetaGradient(general, meta, task, grad);
         var (specialised, unspecialised) = Time(() => anilGradient(), () => generalGradient());
         output.WriteLine($"ANIL meta-gradient per task (N = 3): head-only specialisation {specialised,7:F0} ns, general recursion {unspecialised,7:F0} ns");
     }

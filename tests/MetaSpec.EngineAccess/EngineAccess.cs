@@ -1,7 +1,7 @@
 using MetaSpec.Meta;
 using MetaSpec.Tasks;
 
-namespace MetaSpec.TestSupport;
+namespace MetaSpec.EngineAccess;
 
 /// <summary>
 /// The engine's per-task worker (TaskWorker) is internal to the runtime; the test projects that cannot be shown the
