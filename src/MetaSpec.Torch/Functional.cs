@@ -35,7 +35,7 @@ public enum TorchConvolution
 /// </list>
 /// Flatten unfolds [B, T·C, H, W] into [T, B, C·H·W] (channel-major, as the managed Flatten).
 /// </remarks>
-public static class Functional
+internal static class Functional
 {
     /// <summary>Task-batched data or activations: [T, B, D] for vectors, [B, T·C, H, W] for images.</summary>
     public readonly record struct Batch(Tensor Value, bool Folded);

@@ -93,7 +93,7 @@ public sealed class TorchLearner<T> : IDisposable where T : unmanaged, IFloating
     }
 
     /// <summary>The inner loop and hypergradient engine.</summary>
-    public TorchMetaCore Core { get; }
+    internal TorchMetaCore Core { get; }
 
     /// <summary>The network.</summary>
     public TorchModel Model => Core.Model;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MetaSpec.Torch;
 
 /// <summary>The support and query sets of T tasks as tensors: inputs [T, B, …sample shape]; targets [T, B, D] values or [T, B] int64 class indices.</summary>
-public sealed record TorchTaskBatch(Tensor SupportInputs, Tensor SupportTargets, Tensor QueryInputs, Tensor QueryTargets)
+internal sealed record TorchTaskBatch(Tensor SupportInputs, Tensor SupportTargets, Tensor QueryInputs, Tensor QueryTargets)
 {
     /// <summary>Number of tasks T.</summary>
     public long Tasks => SupportInputs.shape[0];
@@ -28,7 +28,7 @@ public sealed record TorchTaskBatch(Tensor SupportInputs, Tensor SupportTargets,
 /// </list>
 /// All meta-gradients are means over the batch's tasks, as the managed trainer averages its tasks.
 /// </remarks>
-public sealed class TorchMetaCore
+internal sealed class TorchMetaCore
 {
     private readonly bool[] _adapted;
 

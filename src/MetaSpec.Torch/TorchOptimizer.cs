@@ -57,7 +57,7 @@ public sealed record TorchOuterSettings
 }
 
 /// <summary>SGD or Adam over a fixed list of parameter tensors, updated in place; state lives outside any dispose scope.</summary>
-public sealed class TorchOptimizer : IDisposable
+internal sealed class TorchOptimizer : IDisposable
 {
     private readonly TorchOuterSettings _settings;
     private readonly Tensor[] _parameters;

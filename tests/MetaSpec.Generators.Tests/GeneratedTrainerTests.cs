@@ -213,13 +213,12 @@ public sealed class GeneratedTrainerTests
         var task = tasks.CreateTaskData();
         tasks.Sample(new Random(3), task);
         var adapting = problem.With(problem.Inner with { ResampleSupport = false });
-        var worker = adapting.CreateWorker(task.SupportCount, task.QueryCount);
-        worker.Adapt(meta, task);
+        float[] workerAdapted = MetaSpec.EngineAccess.EngineAccess.Adapt(adapting, meta, task);
         var expected = new float[task.QueryCount * network.OutputShape.Size];
-        network.Predict(worker.Adapted, task.QueryInputs, expected, network.CreateWorkspace(task.QueryCount));
+        network.Predict(workerAdapted, task.QueryInputs, expected, network.CreateWorkspace(task.QueryCount));
 
         var adapted = c.Create(Seed).Adapt(task.SupportInputs, task.SupportTargets);
-        Assert.Equal(worker.Adapted.ToArray(), adapted.Parameters.ToArray());
+        Assert.Equal(workerAdapted, adapted.Parameters.ToArray());
         Assert.Equal(expected, adapted.Predict(task.QueryInputs));
         var into = new float[expected.Length];
         adapted.Predict(task.QueryInputs, into);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MetaSpec.Generators.Tests.Support;
+using MetaSpec.Specification;
 
 namespace MetaSpec.Generators.Tests;
 
@@ -106,6 +107,71 @@ public sealed class PackageTests
         finally
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// Both packages carry the metadata of src/Directory.Build.props (one home): version, description, MIT licence,
+    /// the README (as the package readme) and the licence file, the repository the diagnostics' help links point into,
+    /// project URL and tags; MetaSpec.Torch depends on the MetaSpec of the same version.
+    /// </summary>
+    [Fact]
+    public void Packed_packages_carry_the_metadata()
+    {
+        string root = Path.GetFullPath(Path.Combine(GeneratorHarness.ProjectDirectory(), "..", ".."));
+        string configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        string feed = Path.Combine(Path.GetTempPath(), "metaspec-metadata-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            foreach (string id in new[] { "MetaSpec", "MetaSpec.Torch" })
+            {
+                // The test run built both projects in this configuration (this project references them).
+                Run(root, "pack", $"src/{id}/{id}.csproj", "--no-build", "-c", configuration, "-o", feed);
+                string package = Path.Combine(feed, $"{id}.0.1.0.nupkg");
+                Assert.True(File.Exists(package), $"{id}: no {Path.GetFileName(package)} in {string.Join(", ", Directory.GetFiles(feed).Select(Path.GetFileName))}");
+                using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+                var nuspecEntry = Assert.Single(zip.Entries, e => e.FullName == $"{id}.nuspec");
+                System.Xml.Linq.XElement metadata;
+                using (var stream = nuspecEntry.Open())
+                    metadata = System.Xml.Linq.XDocument.Load(stream).Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+                string? Field(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+                System.Xml.Linq.XElement Element(string name) => Assert.Single(metadata.Elements(), e => e.Name.LocalName == name);
+
+                Assert.Equal(id, Field("id"));
+                Assert.Equal("0.1.0", Field("version"));
+                Assert.False(string.IsNullOrWhiteSpace(Field("authors")), $"{id}: no authors");
+                Assert.True(Field("description") is { Length: > 40 }, $"{id}: description missing or too short: '{Field("description")}'");
+                var license = Element("license");
+                Assert.Equal("expression", license.Attribute("type")?.Value);
+                Assert.Equal("MIT", license.Value);
+                Assert.Equal("README.md", Field("readme"));
+                Assert.Equal(HelpLinks.RepositoryUrl, Field("projectUrl"));
+                var repository = Element("repository");
+                Assert.Equal(HelpLinks.RepositoryUrl, repository.Attribute("url")?.Value);
+                Assert.Equal("git", repository.Attribute("type")?.Value);
+                Assert.Contains("meta-learning", (Field("tags") ?? "").Split(' '));
+
+                // The files the metadata names are in the package, and are the repository's.
+                foreach (string file in new[] { "README.md", "LICENSE" })
+                {
+                    var entry = Assert.Single(zip.Entries, e => e.FullName == file);
+                    using var reader = new StreamReader(entry.Open());
+                    Assert.Equal(File.ReadAllText(Path.Combine(root, file)), reader.ReadToEnd());
+                }
+
+                // Build-time tools (the public-API analyzer) are not dependencies of users' projects.
+                Assert.DoesNotContain(metadata.Descendants(), e => e.Name.LocalName == "dependency" && e.Attribute("id")!.Value.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal));
+
+                if (id == "MetaSpec.Torch")
+                {
+                    var dependency = Assert.Single(metadata.Descendants(), e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "MetaSpec");
+                    Assert.Equal("0.1.0", dependency.Attribute("version")?.Value);
+                }
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(feed, recursive: true); } catch (IOException) { }
         }
     }
 

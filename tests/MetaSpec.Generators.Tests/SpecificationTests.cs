@@ -114,7 +114,7 @@ public sealed class SpecificationTests
     public void Help_links_are_absolute_and_the_package_names_the_same_repository()
     {
         Assert.StartsWith("https://", HelpLinks.For("MSPEC001"));
-        string project = File.ReadAllText(Path.Combine(Support.GeneratorHarness.ProjectDirectory(), "..", "..", "src", "MetaSpec", "MetaSpec.csproj"));
+        string project = File.ReadAllText(Path.Combine(Support.GeneratorHarness.ProjectDirectory(), "..", "..", "src", "Directory.Build.props"));
         Assert.Contains($"<RepositoryUrl>{HelpLinks.RepositoryUrl}</RepositoryUrl>", project);
     }
 }

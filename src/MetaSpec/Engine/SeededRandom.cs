@@ -4,7 +4,7 @@ namespace MetaSpec.Engine;
 /// A <see cref="Random"/> that can be re-seeded in place (xoshiro256** seeded through SplitMix64), so each
 /// task of each meta-iteration gets its own reproducible stream, whatever thread runs it, without allocating.
 /// </summary>
-public sealed class SeededRandom : Random
+internal sealed class SeededRandom : Random
 {
     private ulong _s0, _s1, _s2, _s3;
 

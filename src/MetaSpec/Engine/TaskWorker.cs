@@ -16,7 +16,7 @@ namespace MetaSpec.Engine;
 /// computed once per task (<see cref="HeadLoss{T}"/>, the ANIL specialisation) and everything else is unchanged:
 /// the same trajectory and the same method run on the head's coordinates.
 /// </remarks>
-public sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class TaskWorker<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly MetaProblem<T> _problem;
     private readonly int _maxSupport, _maxQuery;

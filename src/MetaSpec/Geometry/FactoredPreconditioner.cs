@@ -18,7 +18,7 @@ namespace MetaSpec.Geometry;
 /// Every factor starts as the identity. θ_P holds the factors block by block, named
 /// <c>geometry.{tensor}.output</c>, <c>.input</c>, <c>.spatial</c>.
 /// </summary>
-public sealed class FactoredPreconditioner<T> : IPreconditioner<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class FactoredPreconditioner<T> : IPreconditioner<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static readonly string[] FactorNames = ["output", "input", "spatial"];
 

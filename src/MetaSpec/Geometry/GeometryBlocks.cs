@@ -9,7 +9,7 @@ namespace MetaSpec.Geometry;
 /// range of θ with its row-major shape (<c>hidden1.weight</c> [40, 1] …), in θ order. Parameters outside every
 /// block are not adapted: each geometry's step is zero there.
 /// </summary>
-public static class GeometryBlocks
+internal static class GeometryBlocks
 {
     /// <summary>The tensors of the named layers of <paramref name="network"/> (of every layer when none are named).</summary>
     public static IReadOnlyList<ParameterTensor> Of<T>(Sequential<T> network, params string[] adaptedLayers)

@@ -10,7 +10,7 @@ namespace MetaSpec.Geometry;
 /// stateless description; θ_P lives in the caller's meta-parameter buffer and is passed to every call, so one
 /// instance serves every thread. Calls allocate nothing; the caller provides <see cref="ScratchLength"/> values of scratch.
 /// </summary>
-public interface IPreconditioner<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal interface IPreconditioner<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Length of the vectors P acts on (|θ|).</summary>
     int Length { get; }

@@ -25,7 +25,7 @@ namespace MetaSpec.Geometry;
 /// Only first derivatives are provided: the recursion needs J_gᵀ·v and J_{θ_g}ᵀ·v (<see cref="AccumulateTranspose"/>).
 /// Stateless apart from the fixed projections: θ_g and a per-thread <see cref="MirrorMapWorkspace{T}"/> are passed in.
 /// </summary>
-public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Default width E of each block's embedding (and of its fixed projection).</summary>
     public const int DefaultEmbedding = 8;
@@ -407,7 +407,7 @@ public sealed class MirrorMap<T> where T : unmanaged, IFloatingPointIeee754<T>
 }
 
 /// <summary>One thread's buffers for a <see cref="MirrorMap{T}"/>: the forward pass's intermediate values and the derivatives' scratch.</summary>
-public sealed class MirrorMapWorkspace<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class MirrorMapWorkspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly (int Blocks, int Embedding, int Hidden, int Length, int MaxBlock) _size;
 

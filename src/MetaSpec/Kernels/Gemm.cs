@@ -40,7 +40,7 @@ internal enum GemmKernel
 /// Packing buffers are per thread and kept, so repeated calls allocate nothing. Products too small to repay
 /// the packing take the direct path (<see cref="GemmDirect"/>).
 /// </remarks>
-public static class Gemm
+internal static class Gemm
 {
     // Block sizes, measured on Sapphire Rapids (48 KiB L1d, 2 MiB L2 per core) from 256 to 2048 square; the
     // differences are a few per cent. Depth of a packed block: longer blocks mean fewer passes over C (each pass

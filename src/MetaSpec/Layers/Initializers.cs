@@ -3,7 +3,7 @@ using System.Numerics;
 namespace MetaSpec.Layers;
 
 /// <summary>PyTorch's default initialisations, drawn from a seeded <see cref="Random"/>.</summary>
-public static class Initializers
+internal static class Initializers
 {
     /// <summary>
     /// U(−1/√fanIn, 1/√fanIn): what PyTorch's Linear and Conv2d use for weights (kaiming_uniform_ with a = √5,

@@ -195,6 +195,6 @@ public sealed class MetaProblem<T> where T : unmanaged, IFloatingPointIeee754<T>
         With(Inner with { Steps = Math.Max(steps, 1), ResampleSupport = resampleSupport }, Hypergradient.FirstOrder);
 
     /// <summary>One thread's worker for tasks with up to the given number of support and query samples.</summary>
-    public TaskWorker<T> CreateWorker(int maxSupport, int maxQuery, ITaskDistribution<T>? resampler = null) =>
+    internal TaskWorker<T> CreateWorker(int maxSupport, int maxQuery, ITaskDistribution<T>? resampler = null) =>
         new(this, maxSupport, maxQuery, resampler);
 }

@@ -150,7 +150,7 @@ public sealed class MetaTrainer<T> : IDisposable where T : unmanaged, IFloatingP
     /// into <paramref name="data"/>: a pure function of the three, so training in several calls, resumed from a checkpoint
     /// or on another backend sees the same tasks.
     /// </summary>
-    public static void DrawTask(ITaskDistribution<T> tasks, SeededRandom random, int seed, long iteration, int task, TaskData<T> data)
+    internal static void DrawTask(ITaskDistribution<T> tasks, SeededRandom random, int seed, long iteration, int task, TaskData<T> data)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(random);

@@ -58,9 +58,9 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
         tasks.Sample(new Random(2), task);
         var meta = anil.CreateMetaParameters(Specs.AnilSineNet.CreateNetwork().CreateParameters(3));
         var grad = new float[meta.Length];
-        var (specialised, unspecialised) = Time(
-            () => anil.CreateWorkerCached(task).MetaGradient(meta, task, grad),
-            () => general.CreateWorkerCached(task).MetaGradient(meta, task, grad));
+        var anilGradient = MetaSpec.EngineAccess.EngineAccess.MetaGradient(anil, meta, task, grad);
+        var generalGradient = MetaSpec.EngineAccess.EngineAccess.MetaGradient(general, meta, task, grad);
+        var (specialised, unspecialised) = Time(() => anilGradient(), () => generalGradient());
         output.WriteLine($"ANIL meta-gradient per task (N = 3): head-only specialisation {specialised,7:F0} ns, general recursion {unspecialised,7:F0} ns");
     }
 
@@ -157,13 +157,4 @@ public sealed class StraightLineMeasurement(ITestOutputHelper output)
             _hidden1.Backward(new BackwardPass<float> { Batch = b, Parameters = p.Slice(Offset1, Length1), Input = x, Output = _y1.AsSpan(0, h), OutputGradient = _gy1.AsSpan(0, h), ParameterGradient = g.Slice(Offset1, Length1) });
         }
     }
-}
-
-internal static class WorkerCache
-{
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MetaProblem<float>, TaskWorker<float>> Workers = new();
-
-    /// <summary>One worker per problem, so the timing loop measures the meta-gradient, not the allocation of buffers.</summary>
-    public static TaskWorker<float> CreateWorkerCached(this MetaProblem<float> problem, TaskData<float> task) =>
-        Workers.GetValue(problem, p => p.CreateWorker(task.SupportCount, task.QueryCount));
 }
