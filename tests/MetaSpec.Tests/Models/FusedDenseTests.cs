@@ -212,6 +212,25 @@ public class FusedDenseTests
     }
 
     [Fact]
+    public void Fused_passes_allocate_nothing()
+    {
+        var net = Net<float>("tanh-sigmoid 3-13-7-5").WithFusedDenseLayers();
+        var ws = net.CreateWorkspace(8);
+        float[] theta = net.CreateParameters(1), v = net.CreateParameters(2), x = new float[8 * 3], t = new float[8];
+        var (g, h) = (new float[net.ParameterCount], new float[net.ParameterCount]);
+        var loss = SoftmaxCrossEntropy<float>.Instance;
+        net.HessianVectorProduct(theta, v, x, t, loss, g, h, ws); // JIT and first-use work outside the measured calls
+        net.Gradient(theta, x, t, loss, g, ws);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            net.Gradient(theta, x, t, loss, g, ws);
+            net.HessianVectorProduct(theta, v, x, t, loss, g, h, ws);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Only_a_chain_of_dense_layers_and_activations_fuses()
     {
         var conv = new Sequential<double>(Shape.Image(1, 4, 4),
