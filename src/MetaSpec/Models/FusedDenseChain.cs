@@ -11,13 +11,15 @@ namespace MetaSpec.Models;
 
 /// <summary>
 /// The passes of a network whose every layer is Dense, each optionally followed by an activation, fused per
-/// Dense+activation block (<see cref="Sequential{T}.WithFusedDenseLayers"/>). The layer-by-layer path makes, per block
-/// and pass, two to four GEMM calls (each validating, choosing a kernel and pinning its spans), a bias pass and an
-/// activation pass over the whole batch; here one loop per sample does all of it on rows that stay in L1: the
-/// activation and its derivative are applied to the row just computed, and the backward pass and its tangent update
-/// x̄, its tangent, W̄ and its tangent from the same δ, δ̇ in one sweep (skipping the outputs where both are zero,
-/// which ReLU makes about half of them). The arithmetic is the layers' own (the same formulas and derivatives);
-/// only the order of the sums differs, so results agree with the layer-by-layer path to rounding.
+/// Dense+activation block (<see cref="Sequential{T}.WithFusedDenseLayers"/>). The layer-by-layer path makes, per layer
+/// and pass, an interface call, GEMM calls that each validate, choose a kernel, pin their spans and (for x·Wᵀ)
+/// transpose W again, and a bias add or sum per sample row through TensorPrimitives; here each block calls the same
+/// small-GEMM kernels directly (<see cref="Product"/>), keeps Wᵀ from the forward pass for the tangent pass, adds and
+/// sums the bias rows in inline vector loops, and applies the activation, σ' and σ'' in place over the block's
+/// output. The arithmetic is the layers' own (the same kernels, formulas and derivatives); only the order of some
+/// sums differs, so results agree with the layer-by-layer path to rounding. Measured in docs/benchmarks.md
+/// (<c>maml --generated</c>); two designs with kernels of their own (a dot product per output, and per-sample row
+/// combinations) were slower than these kernels and are described there.
 /// </summary>
 /// <remarks>
 /// The workspace is the network's own and is filled as the layer-by-layer path fills it: each Dense layer's output
