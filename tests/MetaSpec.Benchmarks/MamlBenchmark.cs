@@ -33,6 +33,17 @@ internal static class MamlBenchmark
         new("omniglot-strided-maml2", "Omniglot step, strided, 32 tasks", () => Conv(HypergradientKind.Unrolled, 1, queries: 1, batch: 32, strided: true)),
     ];
 
+    /// <summary>
+    /// The rows of <c>maml --generated</c>: the all-dense workloads, where the generated <c>CreateNetwork()</c> differs
+    /// from the layer-by-layer network (it ends with <c>.WithFusedDenseLayers()</c>); the Conv-4 models are emitted as
+    /// the generic network, so they have no generated side to compare.
+    /// </summary>
+    internal static readonly Workload[] GeneratedWorkloads =
+    [
+        new("sine-maml2-1", "sinusoid MAML, 2nd order, N=1", () => Sine(HypergradientKind.Unrolled, steps: 1)),
+        .. Workloads.Where(w => w.Name.StartsWith("sine-", StringComparison.Ordinal)),
+    ];
+
     /// <summary>The forms of reference/maml.py (see its docstring).</summary>
     private static readonly string[] TorchForms = ["per-task", "batched", "vmap"];
 
@@ -41,9 +52,9 @@ internal static class MamlBenchmark
     private const double CheckTolerance = 1e-9;
 
     // MLP 1-40-40-1, K = 10, batch 25, α = 0.01 (Finn et al.); Adam 1e-3 for the outer loop.
-    private static (MetaProblem<float>, ITaskDistribution<float>, int) Sine(HypergradientKind kind, params string[] adapted) =>
+    private static (MetaProblem<float>, ITaskDistribution<float>, int) Sine(HypergradientKind kind, string? adapted = null, int steps = 5) =>
         (MetaProblem<float>.ForNetwork(MetaBenchmarks.SineMlp(), MeanSquaredError<float>.Instance,
-            new InnerLoop { Steps = 5, StepSize = 0.01 }, new Hypergradient { Kind = kind }, adapted), new SinusoidTasks<float>(10), 25);
+            new InnerLoop { Steps = steps, StepSize = 0.01 }, new Hypergradient { Kind = kind }, adapted is null ? [] : [adapted]), new SinusoidTasks<float>(10), 25);
 
     // Conv-4 on 28×28, 5-way 1-shot, α = 0.4 (Finn et al.'s Omniglot setting); by default 15 queries per class, batch 4.
     private static (MetaProblem<float>, ITaskDistribution<float>, int) Conv(HypergradientKind kind, int steps, int queries = 15, int batch = 4, bool strided = false) =>
@@ -52,15 +63,16 @@ internal static class MamlBenchmark
 
     /// <summary>The workload called <paramref name="name"/>: its problem, tasks and task batch.</summary>
     public static (MetaProblem<float> Problem, ITaskDistribution<float> Tasks, int Batch) Build(string name) =>
-        (Workloads.FirstOrDefault(w => w.Name == name) ?? throw new ArgumentException($"No workload is called '{name}'. Workloads: {string.Join(", ", Workloads.Select(w => w.Name))}.")).Build();
+        (Workloads.Concat(GeneratedWorkloads).FirstOrDefault(w => w.Name == name) ?? throw new ArgumentException($"No workload is called '{name}'. Workloads: {string.Join(", ", Workloads.Select(w => w.Name))}.")).Build();
 
     public static int Run(string[] args)
     {
-        if (args.Length == 4 && args[0] == "--child")
-            return Child(args[1], double.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+        if (args.Length is 4 or 5 && args[0] == "--child")
+            return Child(args[1], double.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
+                generated: args.Length == 5 && args[4] == "generated");
         double seconds = 5;
         int threads = Environment.ProcessorCount, rounds = 3;
-        bool check = true;
+        bool check = true, generated = false;
         var only = new List<string>();
         var forms = new List<string>(TorchForms);
         for (int i = 0; i < args.Length; i++)
@@ -73,11 +85,13 @@ internal static class MamlBenchmark
                 case "--only" when i + 1 < args.Length: only.AddRange(args[++i].Split(',')); break;
                 case "--forms" when i + 1 < args.Length: forms = [.. args[++i].Split(',')]; break;
                 case "--no-check": check = false; break;
+                case "--generated": generated = true; break;
                 default:
-                    Console.Error.WriteLine($"maml: unknown option '{args[i]}' (options: --seconds 5 --threads 2 --rounds 3 --only a,b --forms per-task,batched,vmap --no-check)");
+                    Console.Error.WriteLine($"maml: unknown option '{args[i]}' (options: --seconds 5 --threads 2 --rounds 3 --only a,b --forms per-task,batched,vmap --no-check --generated)");
                     return 2;
             }
         }
+        if (generated) return RunGenerated(only, seconds, threads, rounds);
         var unknown = only.Where(n => Workloads.All(w => w.Name != n)).Concat(forms.Where(f => !TorchForms.Contains(f))).ToList();
         if (unknown.Count > 0)
         {
@@ -117,6 +131,56 @@ internal static class MamlBenchmark
         Console.WriteLine($"load average at end: {LoadAverage()}");
         Console.WriteLine();
         PrintTable(selected, forms, results);
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>maml --generated</c>: the generic network (the layers one by one) against the one the generator emits for the
+    /// same model (<c>.WithFusedDenseLayers()</c>), each in a fresh process, alternating which runs first; per round the
+    /// ratio generated / generic, and the table's median of those ratios with their spread.
+    /// </summary>
+    private static int RunGenerated(List<string> only, double seconds, int threads, int rounds)
+    {
+        var unknown = only.Where(n => GeneratedWorkloads.All(w => w.Name != n)).ToList();
+        if (unknown.Count > 0)
+        {
+            Console.Error.WriteLine($"maml --generated: unknown workload: {string.Join(", ", unknown)}. Workloads: {string.Join(", ", GeneratedWorkloads.Select(w => w.Name))}.");
+            return 2;
+        }
+#if DEBUG
+        Console.WriteLine("warning: a Debug build; run with -c Release for meaningful figures");
+#endif
+        var selected = GeneratedWorkloads.Where(w => only.Count == 0 || only.Contains(w.Name)).ToArray();
+        Console.WriteLine($"Generic vs generated network, meta-iterations per second: {threads} threads, {rounds} rounds, ≥ {seconds:G} s per side and round, each side in a fresh process");
+        Console.WriteLine($"load average at start: {LoadAverage()}");
+        var results = selected.ToDictionary(w => w.Name, _ => new List<(Measurement Generic, Measurement Generated)>());
+        for (int round = 1; round <= rounds; round++)
+        {
+            foreach (var w in selected)
+            {
+                // Alternate the order so that a side is not always the one that meets a busy spell first.
+                Measurement generic, fused;
+                if (round % 2 == 1) (generic, fused) = (RunChild(w.Name, null, seconds, threads), RunChild(w.Name, null, seconds, threads, generated: true));
+                else (fused, generic) = (RunChild(w.Name, null, seconds, threads, generated: true), RunChild(w.Name, null, seconds, threads));
+                results[w.Name].Add((generic, fused));
+                Console.WriteLine(FormattableString.Invariant(
+                    $"round {round} {w.Name,-16} generic {generic.Rate,8:F2} it/s  generated {fused.Rate,8:F2} it/s  ratio {fused.Rate / generic.Rate:F2}  CPU ratio {generic.CpuSeconds / fused.CpuSeconds:F2}"));
+            }
+        }
+        Console.WriteLine($"load average at end: {LoadAverage()}");
+        Console.WriteLine();
+        Console.WriteLine("Medians over rounds; \"×\" is the median of the rounds' ratios generated / generic (it/s) with their min–max;");
+        Console.WriteLine("\"×, CPU\" compares CPU seconds per iteration (all threads) instead: less disturbed by other processes.");
+        Console.WriteLine("| workload | generic it/s | generated it/s | × | spread | ×, CPU |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var w in selected)
+        {
+            var r = results[w.Name];
+            var ratios = r.Select(x => x.Generated.Rate / x.Generic.Rate).ToList();
+            var cpu = r.Select(x => x.Generic.CpuSeconds / x.Generated.CpuSeconds).ToList();
+            Console.WriteLine(FormattableString.Invariant(
+                $"| {w.Description} | {Median(r.Select(x => x.Generic.Rate).ToList()):F2} | {Median(r.Select(x => x.Generated.Rate).ToList()):F2} | {Median(ratios):F2} | {ratios.Min():F2}–{ratios.Max():F2} | {Median(cpu):F2} |"));
+        }
         return 0;
     }
 
@@ -192,10 +256,11 @@ internal static class MamlBenchmark
         }
     }
 
-    internal static Measurement RunChild(string workload, string? torchForm, double seconds, int threads)
+    internal static Measurement RunChild(string workload, string? torchForm, double seconds, int threads, bool generated = false)
     {
         var start = torchForm is not null
             ? new ProcessStartInfo(Python) { ArgumentList = { ReferenceScript, workload, torchForm, Invariant(seconds), Invariant(threads) } }
+            : generated ? MetaBenchmarks.SelfStart("maml", "--child", workload, Invariant(seconds), Invariant(threads), "generated")
             : MetaBenchmarks.SelfStart("maml", "--child", workload, Invariant(seconds), Invariant(threads));
         start.RedirectStandardOutput = true;
         start.UseShellExecute = false;
@@ -213,10 +278,11 @@ internal static class MamlBenchmark
             json.RootElement.GetProperty("peak_mib").GetDouble());
     }
 
-    private static int Child(string name, double seconds, int threads)
+    private static int Child(string name, double seconds, int threads, bool generated)
     {
-        var workload = Workloads.Single(w => w.Name == name);
-        var (problem, tasks, batch) = workload.Build();
+        var (problem, tasks, batch) = Build(name);
+        // The generated side: the network a generated CreateNetwork() returns for this all-dense model.
+        if (generated) problem = new MetaProblem<float>(problem.Network!.WithFusedDenseLayers(), problem.Loss!, problem.Inner, problem.Method, [.. problem.Mask.ToArray().Select(m => m != 0)]);
         var network = problem.Network!;
         var meta = problem.CreateMetaParameters(network.CreateParameters(0));
         using var trainer = new MetaTrainer<float>(problem, tasks, new Adam<float>(meta.Length), meta, new TrainerOptions { TaskBatch = batch, Threads = threads, Warnings = null });

@@ -72,13 +72,14 @@ public sealed class GeneratedTrainerTests
     private static NamedLayer<float> Act(string name, ILayer<float> layer) => new(name, layer);
     private static Shape V(int n) => Shape.Vector(n);
 
-    private static Sequential<float> SineMlp() => new(V(1),
+    // An all-dense model's generated network runs the fused dense passes, so the hand-built ones do too.
+    private static Sequential<float> SineMlp() => new Sequential<float>(V(1),
         Linear("hidden1", 1, 40), Act("hidden1_relu", new ReLULayer<float>(V(40))),
         Linear("hidden2", 40, 40), Act("hidden2_relu", new ReLULayer<float>(V(40))),
-        Linear("head", 40, 1));
+        Linear("head", 40, 1)).WithFusedDenseLayers();
 
-    private static Sequential<float> PointMlp() => new(V(4),
-        Linear("hidden", 4, 16), Act("hidden_relu", new ReLULayer<float>(V(16))), Linear("scores", 16, 3));
+    private static Sequential<float> PointMlp() => new Sequential<float>(V(4),
+        Linear("hidden", 4, 16), Act("hidden_relu", new ReLULayer<float>(V(16))), Linear("scores", 16, 3)).WithFusedDenseLayers();
 
     public static TheoryData<Case> Cases() =>
     [
@@ -89,20 +90,20 @@ public sealed class GeneratedTrainerTests
             SineMlp, MeanSquaredError<float>.Instance, new InnerLoop { Steps = 3, StepSize = 0.05 }, Hypergradient.Unrolled, ["head"],
             p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 8 }, () => new SineTasks(10)),
         new Case("Meta-SGD", s => new Wrap<SineMetaSgd>(new SineMetaSgd(s), l => l.Engine, SineMetaSgd.Load, TanhNet.Tensors, SineMetaSgd.ParameterCount),
-            () => new Sequential<float>(V(1), Linear("hidden", 1, 32), Act("hidden_tanh", new TanhLayer<float>(V(32))), Linear("output", 32, 1)),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 32), Act("hidden_tanh", new TanhLayer<float>(V(32))), Linear("output", 32, 1)).WithFusedDenseLayers(),
             MeanSquaredError<float>.Instance, new InnerLoop { Steps = 1, StepSize = 0.02, LearnStepSizes = true }, Hypergradient.Unrolled, [],
             p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 6 }, () => new SineTasks(10)),
         new Case("iMAML", s => new Wrap<SineImaml>(new SineImaml(s), l => l.Engine, SineImaml.Load, SigmoidNet.Tensors, SineImaml.ParameterCount),
-            () => new Sequential<float>(V(1), Linear("hidden", 1, 24), Act("hidden_sigmoid", new SigmoidLayer<float>(V(24))), Linear("output", 24, 1)),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 24), Act("hidden_sigmoid", new SigmoidLayer<float>(V(24))), Linear("output", 24, 1)).WithFusedDenseLayers(),
             MeanSquaredError<float>.Instance, new InnerLoop { Steps = 10, StepSize = 0.02, Proximal = 2 },
             new Hypergradient { Kind = HypergradientKind.Implicit, Solver = ImplicitSolver.ConjugateGradient, Iterations = 5 }, [],
             p => new Sgd<float>(p, 0.01, momentum: 0.9), new TrainerOptions { TaskBatch = 4 }, () => new SineTasks(10)),
         new Case("Reptile", s => new Wrap<SineReptile>(new SineReptile(s), l => l.Engine, SineReptile.Load, LeakyNet.Tensors, SineReptile.ParameterCount),
-            () => new Sequential<float>(V(1), Linear("hidden", 1, 64), Act("hidden_leakyrelu", new LeakyReLULayer<float>(V(64))), Linear("output", 64, 1, bias: false)),
+            () => new Sequential<float>(V(1), Linear("hidden", 1, 64), Act("hidden_leakyrelu", new LeakyReLULayer<float>(V(64))), Linear("output", 64, 1, bias: false)).WithFusedDenseLayers(),
             MeanSquaredError<float>.Instance, new InnerLoop { Steps = 8, StepSize = 0.02, ResampleSupport = true }, Hypergradient.Reptile, [],
             p => new Sgd<float>(p, 0.1), new TrainerOptions { TaskBatch = 5 }, () => new SineTasks(10)),
         new Case("Shared embedding (ESJ)", s => new Wrap<SineSharedEmbedding>(new SineSharedEmbedding(s), l => l.Engine, SineSharedEmbedding.Load, EmbeddingNet.Tensors, SineSharedEmbedding.ParameterCount),
-            () => new Sequential<float>(V(1), Linear("embedding", 1, 32), Act("embedding_tanh", new TanhLayer<float>(V(32))), Linear("head", 32, 1)),
+            () => new Sequential<float>(V(1), Linear("embedding", 1, 32), Act("embedding_tanh", new TanhLayer<float>(V(32))), Linear("head", 32, 1)).WithFusedDenseLayers(),
             MeanSquaredError<float>.Instance, new InnerLoop { Steps = 10, StepSize = 0.1, Proximal = 0.1, ResetAdaptedToZero = true },
             new Hypergradient { Kind = HypergradientKind.EvolutionStrategies, Directions = 8, Smoothing = 0.01 }, ["head"],
             p => new Adam<float>(p, 0.001), new TrainerOptions { TaskBatch = 4, ClipGradientNorm = 10 }, () => new SineTasks(10)),
@@ -285,6 +286,18 @@ public sealed class GeneratedTrainerTests
         var learner = new SineMaml();
         var error = Assert.Throws<ArgumentException>(() => learner.Adapt([1f, 2f], [1f]));
         Assert.Contains("support", error.Message);
+    }
+
+    [Fact]
+    public void Generated_networks_fuse_the_dense_passes_exactly_when_every_layer_is_dense()
+    {
+        Assert.True(SineNet.CreateNetwork().FusesDenseLayers);
+        Assert.True(AnilSineNet.CreateNetwork().FusesDenseLayers);
+        Assert.True(Classifiers.PointNet.CreateNetwork().FusesDenseLayers);
+        Assert.True(LeakyNet.CreateNetwork().FusesDenseLayers);
+        Assert.False(Conv4.CreateNetwork().FusesDenseLayers);
+        Assert.False(TinyConvNet.CreateNetwork().FusesDenseLayers);
+        Assert.False(GeometryConvNet.CreateNetwork().FusesDenseLayers);
     }
 
     [Fact]

@@ -106,19 +106,36 @@ internal static class ModelEmitter
             if (Activation(layer.Activation, placed.Output) is { } activation)
                 layers.Add($"new global::MetaSpec.Models.NamedLayer<float>({String(ActivationLayerName(layer))}, {activation})");
         }
-        writer.WriteLine("""
+        // An all-dense model gets the fused Dense+activation passes (measured faster on every sinusoid workload,
+        // docs/benchmarks.md); any other layer kind keeps the layer-by-layer network.
+        bool fused = AllDense(model);
+        writer.WriteLine($$"""
             /// <summary>
             /// A new runtime network of the declared layers, each activation a parameter-free layer of its own
-            /// (<c>{field}_{activation}</c>). Create one per learner: layers are stateless, but a network's
+            /// (<c>{field}_{activation}</c>){{(fused ? """
+            , running fused Dense+activation passes since every layer is Dense
+            /// (<c>WithFusedDenseLayers</c>). Create one per learner: layers are stateless, but a network's
+            """ : """
+            . Create one per learner: layers are stateless, but a network's
+            """)}}
             /// workspaces are sized for it.
             /// </summary>
             /// <remarks>Layers are created with explicit types: a lone target-typed <c>new(...)</c> would bind to the params array.</remarks>
-            public static global::MetaSpec.Models.Sequential<float> CreateNetwork() => new(
+            public static global::MetaSpec.Models.Sequential<float> CreateNetwork() => new{{(fused ? " global::MetaSpec.Models.Sequential<float>" : "")}}(
             """);
         writer.Indentation++;
         writer.WriteLine("InputShape,");
-        for (int i = 0; i < layers.Count; i++) writer.WriteLine(layers[i] + (i == layers.Count - 1 ? ");" : ","));
+        for (int i = 0; i < layers.Count; i++)
+            writer.WriteLine(layers[i] + (i < layers.Count - 1 ? "," : fused ? ").WithFusedDenseLayers();" : ");"));
         writer.Indentation--;
+    }
+
+    /// <summary>Whether every layer of <paramref name="model"/> is Dense: then the generated network runs the fused dense passes.</summary>
+    public static bool AllDense(ModelSpec model)
+    {
+        foreach (var placed in model.Layers)
+            if (placed.Layer.Kind != LayerKind.Dense) return false;
+        return true;
     }
 
     /// <summary>The name of the parameter-free activation layer after <paramref name="layer"/>.</summary>

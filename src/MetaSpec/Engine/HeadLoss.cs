@@ -56,7 +56,9 @@ internal sealed class HeadLoss<T> : AdaptedLoss<T> where T : unmanaged, IFloatin
     {
         var layers = network.Layers.ToArray();
         var body = new Sequential<T>(network.InputShape, layers[..firstHeadLayer]);
-        return (body, new Sequential<T>(body.OutputShape, layers[firstHeadLayer..]));
+        var head = new Sequential<T>(body.OutputShape, layers[firstHeadLayer..]);
+        // A fused network's parts stay fused where their layers allow it (a part that starts with an activation does not).
+        return network.FusesDenseLayers ? (body.TryFuse() ?? body, head.TryFuse() ?? head) : (body, head);
     }
 
     public override bool HasHessianVectorProducts => _hasHessianVectorProducts;

@@ -29,6 +29,15 @@ public sealed class DenseLayer<T> : ILayer<T> where T : unmanaged, IFloatingPoin
             : [new("weight", 0, [outputs, inputs])];
     }
 
+    /// <summary>Input features.</summary>
+    internal int Inputs => _in;
+
+    /// <summary>Output features.</summary>
+    internal int Outputs => _out;
+
+    /// <summary>Whether the segment ends with a bias.</summary>
+    internal bool HasBias => _bias;
+
     /// <inheritdoc/>
     public Shape InputShape { get; }
 

@@ -16,6 +16,7 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly NamedLayer<T>[] _layers;
     private readonly ParameterSegment[] _segments;
+    private readonly FusedDenseChain<T>? _fused; // set by WithFusedDenseLayers: the passes run fused, block by block
 
     /// <summary>Chains <paramref name="layers"/>; each layer's input shape must equal the previous output shape.</summary>
     public Sequential(Shape input, params NamedLayer<T>[] layers)
@@ -48,6 +49,43 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         ParameterCount = offset;
         OutputShape = previous;
         Tensors = tensors;
+    }
+
+    // The same network on the fused path (same layers, segments and tensors).
+    private Sequential(Sequential<T> network, FusedDenseChain<T> fused)
+    {
+        InputShape = network.InputShape;
+        OutputShape = network.OutputShape;
+        ParameterCount = network.ParameterCount;
+        Tensors = network.Tensors;
+        _layers = network._layers;
+        _segments = network._segments;
+        _fused = fused;
+    }
+
+    /// <summary>
+    /// The same network (layers, θ layout, results to rounding) whose loss, gradient and Hessian-vector products run
+    /// fused per Dense+activation block: for a network of Dense layers each optionally followed by an activation (the
+    /// generated <c>CreateNetwork()</c> of an all-dense model calls it). Measured in docs/benchmarks.md.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A layer is neither Dense nor an activation right after a Dense layer.</exception>
+    public Sequential<T> WithFusedDenseLayers() =>
+        TryFuse() ?? throw new InvalidOperationException(
+            $"Only a network of Dense layers, each optionally followed by an activation, has fused passes: {FuseBlocker()}.");
+
+    internal int FusedScratchLength => _fused?.ScratchLength ?? 0;
+
+    /// <summary>Whether the passes run fused (<see cref="WithFusedDenseLayers"/>).</summary>
+    public bool FusesDenseLayers => _fused is not null;
+
+    /// <summary>This network on the fused path, or null when its layers do not allow it.</summary>
+    internal Sequential<T>? TryFuse() =>
+        _fused is not null ? this : FusedDenseChain<T>.TryCreate(_layers, _segments, out _) is { } fused ? new Sequential<T>(this, fused) : null;
+
+    private string FuseBlocker()
+    {
+        FusedDenseChain<T>.TryCreate(_layers, _segments, out string? reason);
+        return reason ?? "none";
     }
 
     /// <summary>Shape of one input sample.</summary>
@@ -137,6 +175,7 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Forward pass; returns the output activations (inside the workspace).</summary>
     internal ReadOnlySpan<T> ForwardCore(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, Workspace<T> ws)
     {
+        if (_fused is not null) return _fused.Forward(batch, parameters, inputs, ws);
         ReadOnlySpan<T> x = inputs;
         for (int l = 0; l < _layers.Length; l++)
         {
@@ -151,6 +190,7 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal T GradientCore(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets,
         ILoss<T> loss, Span<T> gradient, Workspace<T> ws, Span<T> inputGradient = default)
     {
+        if (_fused is not null) return _fused.Gradient(batch, parameters, inputs, targets, loss, gradient, ws, inputGradient);
         ReadOnlySpan<T> output = ForwardCore(batch, parameters, inputs, ws);
         Span<T> dy = ws.Gradient[(_layers.Length - 1) & 1].AsSpan(0, output.Length);
         T value = loss.Forward(batch, OutputShape.Size, output, targets, dy);
@@ -165,6 +205,11 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal void BackwardCore(int batch, ReadOnlySpan<T> parameters, ReadOnlySpan<T> inputs, ReadOnlySpan<T> outputGradient,
         Span<T> gradient, Workspace<T> ws, Span<T> inputGradient = default)
     {
+        if (_fused is not null)
+        {
+            _fused.Backward(batch, parameters, inputs, outputGradient, gradient, ws, inputGradient);
+            return;
+        }
         int last = _layers.Length - 1;
         Span<T> top = ws.Gradient[last & 1].AsSpan(0, batch * OutputShape.Size);
         if (!outputGradient.Overlaps(top)) outputGradient.CopyTo(top);
@@ -186,6 +231,8 @@ public sealed class Sequential<T> where T : unmanaged, IFloatingPointIeee754<T>
         ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ILoss<T> loss, Span<T> gradient, Span<T> product, Workspace<T> ws,
         Span<T> inputGradientTangent = default)
     {
+        if (_fused is not null)
+            return _fused.HessianVectorProduct(batch, parameters, direction, inputs, targets, loss, gradient, product, ws, inputGradientTangent);
         // Forward, then forward tangent along θ̇ = direction (the data does not move: ẋ₀ = 0).
         ReadOnlySpan<T> output = ForwardCore(batch, parameters, inputs, ws);
         for (int l = 0; l < _layers.Length; l++)

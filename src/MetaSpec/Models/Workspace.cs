@@ -36,6 +36,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         Gradient = [new T[maxBatch * widest], new T[maxBatch * widest]];
         GradientTangent = [new T[tangentBatch * widest], new T[tangentBatch * widest]];
         Scratch = new T[scratch];
+        FusedScratch = new T[network.FusedScratchLength];
     }
 
     /// <summary>The network this workspace was sized for.</summary>
@@ -57,12 +58,15 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal T[][] GradientTangent { get; }
     internal T[] Scratch { get; }
 
+    // The fused dense passes' transposed weights (empty unless the network fuses them).
+    internal T[] FusedScratch { get; }
+
     /// <summary>Bytes held by this workspace's buffers.</summary>
     public long Bytes
     {
         get
         {
-            long n = Scratch.Length;
+            long n = Scratch.Length + FusedScratch.Length;
             foreach (var set in new[] { Activations, ActivationTangents, States, TangentStates, Gradient, GradientTangent })
                 foreach (var a in set) n += a.Length;
             return n * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
