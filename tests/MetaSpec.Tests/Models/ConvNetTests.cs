@@ -3,6 +3,7 @@ using MetaSpec.Layers;
 using MetaSpec.Losses;
 using MetaSpec.Models;
 using MetaSpec.Tests.Support;
+using MetaSpec.Tests.Tasks;
 using static MetaSpec.Tests.Support.Assertions;
 
 namespace MetaSpec.Tests.Models;
@@ -127,9 +128,10 @@ public class ConvNetTests
         var loss = SoftmaxCrossEntropy<T>.Instance;
         for (int i = 0; i < 3; i++) network.HessianVectorProduct(theta, direction, inputs, labels, loss, gradient, product, workspace);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) network.HessianVectorProduct(theta, direction, inputs, labels, loss, gradient, product, workspace);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = Allocations.SteadyState(() =>
+        {
+            for (int i = 0; i < 10; i++) network.HessianVectorProduct(theta, direction, inputs, labels, loss, gradient, product, workspace);
+        });
         Assert.True(allocated == 0, $"{typeof(T).Name}: 10 Hessian-vector products allocated {allocated} bytes");
     }
 }
