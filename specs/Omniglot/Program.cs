@@ -110,7 +110,7 @@ public static class Program
         var decayAt = cli.Positive("--decay-at", 0.8, "drop the learning rate tenfold when the run is this fraction done (of the budget or the iterations); 1: never", "F");
         var evalTasks = cli.Count("--eval-tasks", 600, "test episodes of the evaluation characters for the final score");
         var valTasks = cli.Count("--val-tasks", 200, "validation episodes (fixed) scored at every validation");
-        var validateEvery = cli.Count("--validate-every", 100, "meta-iterations between validations (each also saves the resumable checkpoint)");
+        var validateEvery = cli.Count("--validate-every", 200, "meta-iterations between validations (each also saves the resumable checkpoint)");
         var dataOption = cli.InputFolder("--data",
             "folder with images_background.npz and images_evaluation.npz (default: ../shared/data/omniglot beside the repository root)");
         var outFolder = cli.OutputFolder("--out", Path.Combine("out", "omniglot"),
