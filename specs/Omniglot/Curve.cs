@@ -58,21 +58,39 @@ public static class Curve
         return points;
     }
 
-    /// <summary>The figure: validation accuracy against wall time (after N and after the test's steps), and the query loss.</summary>
+    /// <summary>
+    /// The figure: validation accuracy against wall time (after N and after the test's steps) over the whole run, the same
+    /// from a tenth of the run on (where the curve's last points differ by tenths of a percent, which the first panel's
+    /// range from chance hides), and the query loss.
+    /// </summary>
     public static void Draw(string path, IReadOnlyList<CurvePoint> points, string title, int trainSteps, int testSteps)
     {
         var figure = new Figure();
-        Figure.Series Accuracy(string label, string color, Func<CurvePoint, double> value, bool dashed) =>
-            new(label, color, [.. points.Select(p => (p.Seconds / 60, 100 * value(p)))], Markers: points.Count <= 40, Dashed: dashed);
-        var accuracy = new List<Figure.Series> { Accuracy($"after {testSteps} steps", "#1f77b4", p => p.AccuracyAfterTestSteps, dashed: false) };
-        if (trainSteps != testSteps)
-            accuracy.Add(Accuracy($"after {trainSteps} step{(trainSteps == 1 ? "" : "s")}", "#ff7f0e", p => p.AccuracyAfterTrainSteps, dashed: true));
-        figure.Panel($"{title}: validation accuracy", "training wall time (minutes)", "accuracy (%)", accuracy);
+        List<Figure.Series> Accuracy(IReadOnlyList<CurvePoint> shown)
+        {
+            Figure.Series Line(string label, string color, Func<CurvePoint, double> value, bool dashed) =>
+                new(label, color, [.. shown.Select(p => (p.Seconds / 60, 100 * value(p)))], Markers: shown.Count <= 40, Dashed: dashed);
+            var series = new List<Figure.Series> { Line($"after {testSteps} steps", "#1f77b4", p => p.AccuracyAfterTestSteps, dashed: false) };
+            if (trainSteps != testSteps)
+                series.Add(Line($"after {trainSteps} step{(trainSteps == 1 ? "" : "s")}", "#ff7f0e", p => p.AccuracyAfterTrainSteps, dashed: true));
+            return series;
+        }
+        figure.Panel($"{title}: validation accuracy", "training wall time (minutes)", "accuracy (%)", Accuracy(points));
+        if (Late(points) is { } late)
+            figure.Panel(FormattableString.Invariant($"the same from {late[0].Seconds / 60:F1} minutes on"), "training wall time (minutes)", "accuracy (%)", Accuracy(late));
         var losses = points.Where(p => double.IsFinite(p.QueryLoss) && p.QueryLoss > 0).Select(p => (p.Seconds / 60, p.QueryLoss)).ToList();
         if (losses.Count > 0)
             figure.Panel("meta-training query loss (since the previous validation)", "training wall time (minutes)", "query loss after adaptation",
                 [new Figure.Series("query loss", "#2ca02c", losses, Markers: losses.Count <= 40)], logY: true);
         figure.Save(path);
+    }
+
+    /// <summary>The points from a tenth of the run's time on, when there are at least 3 of them and the first tenth held some: the zoomed panel's.</summary>
+    public static IReadOnlyList<CurvePoint>? Late(IReadOnlyList<CurvePoint> points)
+    {
+        if (points.Count == 0) return null;
+        var late = points.Where(p => p.Seconds >= 0.1 * points[^1].Seconds && p.Iteration > 0).ToList();
+        return late.Count >= 3 && late.Count < points.Count ? late : null;
     }
 
     private static string N(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);

@@ -121,6 +121,7 @@ public static class Program
         var strided = cli.Flag("--strided", "Finn et al.'s Omniglot Conv-4: stride-2 convolutions, no pooling (the default; the flag states it explicitly)");
         var maxPool = cli.Flag("--max-pool", "Conv-4 with stride 1 and 2×2 max pooling instead");
         var noRotations = cli.Flag("--no-rotations", "do not add the 90°/180°/270° rotations of each character as classes");
+        var redraw = cli.Flag("--redraw", $"only redraw {CurveFigure} in --out from its {CurveTable} (the title from --way, --shot and the method) and exit");
         if (!cli.TryParse(args, output, error, out int exit)) return exit;
 
         // Everything the command line can get wrong is refused here, before the data is read or anything trained.
@@ -138,12 +139,16 @@ public static class Program
         }
 
         var configuration = Configuration.For(!maxPool.Value, ways.Value, firstOrder.Value);
+        string method = firstOrder.Value ? "first-order MAML" : "second-order MAML";
+        string title = F($"Omniglot {ways.Value}-way {shots.Value}-shot, {method}");
+        int trainSteps = configuration.Inner.Steps, testSteps = Math.Max(3, trainSteps);
+        string folder = Path.GetFullPath(outFolder.Value);
+        if (redraw.Value) return Redraw(folder, title, trainSteps, testSteps, output, error);
+
         int batch = taskBatch.Given ? taskBatch.Value : configuration.TaskBatch;
         double learningRate = metaLearningRate.Given ? metaLearningRate.Value : configuration.LearningRate;
         var learner = configuration.Create(seed.Value, batch, learningRate);
         learner.Warnings = output; // the runtime's smoothness estimate and its α·N·L verdict, at the first iteration
-        int trainSteps = configuration.Inner.Steps, testSteps = Math.Max(3, trainSteps);
-        string folder = Path.GetFullPath(outFolder.Value);
         string bestPath = Path.Combine(folder, BestFile), lastPath = Path.Combine(folder, LastFile);
 
         var curve = new List<CurvePoint>();
@@ -201,7 +206,6 @@ public static class Program
         var testTasks = new ClassificationEpisodes<float>(evaluation, ways.Value, shots.Value, QueryShots);
         output.WriteLine(F($"Omniglot: {training.ClassCount} meta-train classes ({trainingCharacters.Length} background characters), {validation.ClassCount} validation classes (every 10th background character), {evaluation.ClassCount} meta-test classes (evaluation), loaded in {clock.Elapsed.TotalSeconds:F1} s"));
 
-        string method = firstOrder.Value ? "first-order MAML" : "second-order MAML";
         string network = maxPool.Value ? "Conv-4 with max pooling" : "strided Conv-4 (Finn et al.'s Omniglot network)";
         output.WriteLine(F($"{method} ({configuration.Learner}), {network}, {configuration.ParameterCount} parameters, {ways.Value}-way {shots.Value}-shot, {QueryShots} query image per class"));
         output.WriteLine(F($"{batch} tasks per meta-iteration, {trainSteps} inner step{(trainSteps == 1 ? "" : "s")} of α = {configuration.Inner.StepSize} ({testSteps} at test), Adam {learningRate:G3}{(decayAt.Value < 1 ? F($" then {learningRate / TrainingRun.DecayDivisor:G3} from {decayAt.Value:P0} of the run") : "")}, seed {learner.Seed}, {threads.Value} threads"));
@@ -222,7 +226,7 @@ public static class Program
             TrainTasks = trainTasks, ValidationTasks = validationTasks, ValidationCount = valTasks.Value, ValidateEvery = validateEvery.Value,
             Threads = threads.Value, TrainSteps = trainSteps, TestSteps = testSteps, BestPath = bestPath, LastPath = lastPath,
             CurvePath = Path.Combine(folder, CurveTable), FigurePath = Path.Combine(folder, CurveFigure),
-            Title = F($"Omniglot {ways.Value}-way {shots.Value}-shot, {method}"),
+            Title = title,
         };
         run.Train();
 
@@ -270,6 +274,30 @@ public static class Program
         string bestBeside = Path.Combine(beside, BestFile);
         if (!string.Equals(bestBeside, bestPath, StringComparison.Ordinal) && File.Exists(bestBeside)) File.Copy(bestBeside, bestPath, overwrite: true);
         return null;
+    }
+
+    /// <summary>Redraws the figure of the curve in <paramref name="folder"/> (after a change to the figure, or for a curve resumed elsewhere).</summary>
+    private static int Redraw(string folder, string title, int trainSteps, int testSteps, TextWriter output, TextWriter error)
+    {
+        string table = Path.Combine(folder, CurveTable), figure = Path.Combine(folder, CurveFigure);
+        List<CurvePoint> curve;
+        try
+        {
+            curve = File.Exists(table) ? Curve.Read(table) : throw new FileNotFoundException($"no curve at '{table}'.");
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            error.WriteLine($"Omniglot: --redraw: {e.Message}");
+            return 2;
+        }
+        if (curve.Count == 0)
+        {
+            error.WriteLine($"Omniglot: --redraw: '{table}' has no points.");
+            return 2;
+        }
+        Curve.Draw(figure, curve, title, trainSteps, testSteps);
+        output.WriteLine($"Curve: {figure} redrawn from {curve.Count} points of {table}");
+        return 0;
     }
 
     internal static string Clock(double seconds) => TimeSpan.FromSeconds(Math.Round(seconds)).ToString(@"hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture);

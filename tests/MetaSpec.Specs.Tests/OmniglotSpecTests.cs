@@ -89,6 +89,33 @@ public sealed class OmniglotSpecTests : IDisposable
     }
 
     [Fact]
+    public void Redraw_draws_the_figure_again_from_the_curve_with_the_late_points_zoomed()
+    {
+        string output = Path.Combine(folder.Path, "redraw");
+        Directory.CreateDirectory(output);
+        // Ten validations a minute apart, from chance to 97%: the zoomed panel starts at the first point after 1 minute.
+        var points = Enumerable.Range(0, 11).Select(i => new CurvePoint(200 * i, 60 * i, 2, 0.2 + 0.077 * i, 0.2 + 0.077 * i, 0.01, i == 0 ? double.NaN : 1.0 / i, 1e-3)).ToList();
+        Curve.Write(Path.Combine(output, Program.CurveTable), points);
+        var read = Curve.Read(Path.Combine(output, Program.CurveTable));
+        Assert.Equal(points.Select(p => (p.Iteration, p.Seconds)), read.Select(p => (p.Iteration, p.Seconds)));
+        Assert.All(points.Zip(read), p => Assert.Equal(p.First.AccuracyAfterTestSteps, p.Second.AccuracyAfterTestSteps, 1e-5));
+        Assert.True(double.IsNaN(read[0].QueryLoss));
+
+        var (exit, text, error) = Run("--redraw", "--out", output);
+        Assert.Equal((0, ""), (exit, error));
+        Assert.Contains($"redrawn from 11 points of {Path.Combine(output, Program.CurveTable)}", text);
+        XDocument svg = XDocument.Load(Path.Combine(output, Program.CurveFigure));
+        var titles = svg.Descendants().Where(e => (string?)e.Attribute("class") == "panel")
+            .Select(p => p.Descendants().First(e => e.Name.LocalName == "text").Value).ToList();
+        Assert.Equal(["Omniglot 5-way 1-shot, second-order MAML: validation accuracy", "the same from 1.0 minutes on", "meta-training query loss (since the previous validation)"], titles);
+
+        File.Delete(Path.Combine(output, Program.CurveTable));
+        (exit, text, error) = Run("--redraw", "--out", output);
+        Assert.Equal((2, ""), (exit, text));
+        Assert.Equal($"Omniglot: --redraw: no curve at '{Path.Combine(output, Program.CurveTable)}'.\n", error.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     [Trait("Category", "Integration")]
     public void A_budget_stops_training_by_wall_time_and_the_curve_and_both_checkpoints_are_written()
     {
@@ -110,7 +137,8 @@ public sealed class OmniglotSpecTests : IDisposable
         Assert.Equal(done, Metadata(output, Program.LastFile, "iterations"));
 
         XDocument svg = XDocument.Load(Path.Combine(output, Program.CurveFigure));
-        Assert.Equal(2, svg.Descendants().Count(e => (string?)e.Attribute("class") == "panel"));
+        // Accuracy, the same zoomed from a tenth of the run on (when that leaves 3 points or more), and the loss.
+        Assert.Equal(Curve.Late(curve) is null ? 2 : 3, svg.Descendants().Count(e => (string?)e.Attribute("class") == "panel"));
         Assert.Contains(svg.Descendants(), e => e.Value == "training wall time (minutes)");
     }
 
