@@ -133,7 +133,11 @@ internal sealed class SpecCommandLine
         };
         var result = new SpecOption<T>(defaultValue);
         _command.Options.Add(option);
-        _binders.Add(parsed => result.Value = parsed.GetValue(option)!);
+        _binders.Add(parsed =>
+        {
+            result.Value = parsed.GetValue(option)!;
+            result.Given = parsed.GetResult(option) is { Implicit: false };
+        });
         return result;
     }
 
@@ -159,6 +163,9 @@ internal sealed class SpecCommandLine
 internal sealed class SpecOption<T>(T defaultValue)
 {
     public T Value { get; internal set; } = defaultValue;
+
+    /// <summary>Whether the command line named the option (false when <see cref="Value"/> is the default).</summary>
+    public bool Given { get; internal set; }
 }
 
 /// <summary>How the specs print figures, and where they find the repository.</summary>

@@ -1,3 +1,4 @@
+extern alias OmniglotProgram;
 namespace MetaSpec.Specs.Tests;
 
 /// <summary>
@@ -103,7 +104,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void Omniglot_without_data_says_where_to_get_it_and_exits_with_2()
     {
-        var (exit, output, error) = SpecRunner.Run(OmniglotSpec.Program.Run, "--data", folder.File("missing"));
+        var (exit, output, error) = SpecRunner.Run(OmniglotProgram::MetaSpec.Specs.OmniglotSpec.Program.Run, "--data", folder.File("missing"));
         Assert.Equal((2, ""), (exit, output));
         Assert.Contains("Omniglot data not found", error);
         Assert.Contains("images_background.npz", error);
@@ -117,7 +118,7 @@ public sealed class CommandLineTests : IDisposable
         string archive = folder.File("images_background.npz");
         byte[] bytes = File.ReadAllBytes(archive);
         File.WriteAllBytes(archive, bytes[..(bytes.Length / 2)]);
-        var (exit, output, error) = SpecRunner.Run(OmniglotSpec.Program.Run, "--data", folder.Path);
+        var (exit, output, error) = SpecRunner.Run(OmniglotProgram::MetaSpec.Specs.OmniglotSpec.Program.Run, "--data", folder.Path);
         Assert.Equal((2, ""), (exit, output));
         Assert.StartsWith($"Omniglot: cannot read the data: {archive}: not a readable .npz (zip) archive, perhaps truncated or corrupt", error);
     }

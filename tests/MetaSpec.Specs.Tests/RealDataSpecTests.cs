@@ -1,3 +1,4 @@
+extern alias OmniglotProgram;
 using System.Text.RegularExpressions;
 
 namespace MetaSpec.Specs.Tests;
@@ -14,8 +15,11 @@ public sealed class RealDataSpecTests
         string data = RealData.Directory(RealDataSet.Omniglot);
         // At the default place the spec must find ../shared/data/omniglot from the repository root by itself.
         string[] where = RealData.AtDefaultLocation(RealDataSet.Omniglot) ? [] : ["--data", data];
-        string output = SpecRunner.RunToSuccess(OmniglotSpec.Program.Run, [.. SpecProgramTests.TinyConvolutional, .. where]);
-        Assert.Contains("3856 meta-train classes (background), 2636 meta-test classes (evaluation)", output);
+        using var scratch = new ScratchFolder();
+        string output = SpecRunner.RunToSuccess(OmniglotProgram::MetaSpec.Specs.OmniglotSpec.Program.Run,
+            [.. SpecProgramTests.TinyConvolutional, "--task-batch", "4", "--val-tasks", "5", "--out", scratch.Path, .. where]);
+        // 964 background characters: every 10th (96) with its rotations for validation, the other 868 for training.
+        Assert.Contains("3472 meta-train classes (868 background characters), 384 validation classes (every 10th background character), 2636 meta-test classes (evaluation)", output);
         Assert.Matches(new Regex($@"after 3 steps: accuracy {SpecProgramTests.Interval} %"), output);
     }
 

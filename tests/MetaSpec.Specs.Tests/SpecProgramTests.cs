@@ -1,4 +1,5 @@
 extern alias LossGeometryProgram;
+extern alias OmniglotProgram;
 
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -59,17 +60,21 @@ public sealed class SpecProgramTests : IDisposable
     [Fact]
     public void Omniglot_meta_trains_and_tests_on_archives_in_the_real_format()
     {
-        SampleData.WriteOmniglot(folder.Path, backgroundCharacters: 10, evaluationCharacters: 8);
-        string output = SpecRunner.RunToSuccess(OmniglotSpec.Program.Run, [.. TinyConvolutional, "--data", folder.Path]);
-        Assert.Contains("40 meta-train classes (background), 32 meta-test classes (evaluation)", output);
+        // 20 background characters: every 10th (2, with their rotations 8 classes) is held out for validation.
+        SampleData.WriteOmniglot(folder.Path, backgroundCharacters: 20, evaluationCharacters: 8);
+        string[] omniglot = [.. TinyConvolutional, "--task-batch", "4", "--val-tasks", "5", "--data", folder.Path];
+        string output = SpecRunner.RunToSuccess(OmniglotProgram::MetaSpec.Specs.OmniglotSpec.Program.Run, [.. omniglot, "--out", Path.Combine(folder.Path, "second")]);
+        Assert.Contains("72 meta-train classes (18 background characters), 8 validation classes (every 10th background character), 32 meta-test classes (evaluation)", output);
         Assert.Contains("second-order MAML", output);
+        Assert.Contains("strided Conv-4", output);
         Assert.Matches(new Regex($@"after 0 steps: accuracy {Interval} %"), output);
         Assert.Matches(new Regex($@"after 3 steps: accuracy {Interval} %"), output);
         ExplainsTheStepSizeWarningBeforeTraining(output);
 
-        string firstOrder = SpecRunner.RunToSuccess(OmniglotSpec.Program.Run, [.. TinyConvolutional, "--first-order", "--no-rotations", "--data", folder.Path]);
+        SampleData.WriteOmniglot(folder.Path, backgroundCharacters: 50, evaluationCharacters: 8);
+        string firstOrder = SpecRunner.RunToSuccess(OmniglotProgram::MetaSpec.Specs.OmniglotSpec.Program.Run, [.. omniglot, "--first-order", "--no-rotations", "--out", Path.Combine(folder.Path, "first")]);
         Assert.Contains("first-order MAML", firstOrder);
-        Assert.Contains("10 meta-train classes (background), 8 meta-test classes (evaluation)", firstOrder);
+        Assert.Contains("45 meta-train classes (45 background characters), 5 validation classes (every 10th background character), 8 meta-test classes (evaluation)", firstOrder);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 extern alias LossGeometryProgram;
+extern alias OmniglotProgram;
 
 namespace MetaSpec.Specs.Tests;
 
@@ -13,7 +14,7 @@ public static class SpecRunner
     [
         ("Sinusoid", SinusoidSpec.Program.Run, true),
         ("SinusoidAnil", SinusoidAnilSpec.Program.Run, true),
-        ("Omniglot", OmniglotSpec.Program.Run, true),
+        ("Omniglot", OmniglotProgram::MetaSpec.Specs.OmniglotSpec.Program.Run, true),
         ("FashionMnist", FashionMnistSpec.Program.Run, true),
         ("LinearRegression", LinearRegressionSpec.Program.Run, true),
         ("Quadratic", QuadraticSpec.Program.Run, false),

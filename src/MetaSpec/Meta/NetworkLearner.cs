@@ -159,7 +159,7 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>
-    /// Writes the meta-parameters, the optimiser's state, the iteration count and the seed to a safetensors file,
+    /// Writes the meta-parameters, the optimiser's state and learning rate, the iteration count and the seed to a safetensors file,
     /// atomically (PyTorch names; step sizes as <c>step_size.*</c>, optimiser state as <c>optimizer.exp_avg.*</c>, …).
     /// </summary>
     public void Save(string path, string? learnerName = null)
@@ -171,6 +171,7 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
             [ParametersKey] = Network.ParameterCount.ToString(CultureInfo.InvariantCulture),
             [OptimizerStepsKey] = Optimizer.Steps.ToString(CultureInfo.InvariantCulture),
             [OptimizerStateKey] = string.Join(",", Optimizer.StateNames),
+            [LearningRateKey] = Optimizer.LearningRate.ToString("R", CultureInfo.InvariantCulture),
         };
         if (learnerName is not null) metadata["learner"] = learnerName;
         var layout = Layout(withOptimizer: true);
@@ -187,9 +188,10 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>
-    /// Replaces the meta-parameters, the optimiser's state, <see cref="Iterations"/> and <see cref="Seed"/> with those
-    /// saved at <paramref name="path"/> (every tensor checked by name and shape), so training resumes where it stopped.
-    /// A checkpoint without optimiser state (parameters only) restarts the optimiser. Nothing changes if the file is rejected.
+    /// Replaces the meta-parameters, the optimiser's state and learning rate, <see cref="Iterations"/> and <see cref="Seed"/> with
+    /// those saved at <paramref name="path"/> (every tensor checked by name and shape), so training resumes where it stopped.
+    /// A checkpoint without optimiser state (parameters only) restarts the optimiser; one without a learning rate (older
+    /// files) keeps the optimiser's. Nothing changes if the file is rejected.
     /// </summary>
     public void Load(string path)
     {
@@ -209,16 +211,21 @@ public sealed class NetworkLearner<T> where T : unmanaged, IFloatingPointIeee754
         long seed = ReadNumber(path, metadata, SeedKey, Seed);
         long optimizerSteps = withOptimizer ? ReadNumber(path, metadata, OptimizerStepsKey, 0) : 0;
         if (seed is < int.MinValue or > int.MaxValue) throw new InvalidDataException($"'{path}': metadata '{SeedKey}' = {seed} is not a 32-bit seed.");
+        double learningRate = Optimizer.LearningRate;
+        if (withOptimizer && metadata.TryGetValue(LearningRateKey, out string? rate)
+            && !(double.TryParse(rate, NumberStyles.Float, CultureInfo.InvariantCulture, out learningRate) && learningRate > 0 && double.IsFinite(learningRate)))
+            throw new InvalidDataException($"'{path}': metadata '{LearningRateKey}' = '{rate}' is not a positive learning rate.");
 
         values.AsSpan(0, MetaParameters.Length).CopyTo(MetaParameters);
         var state = withOptimizer ? values.AsSpan(MetaParameters.Length, Optimizer.State.Length) : new T[Optimizer.State.Length];
         Optimizer.Restore(state, optimizerSteps);
+        Optimizer.LearningRate = learningRate;
         Iterations = iterations;
         Seed = (int)seed;
     }
 
     private const string IterationsKey = "iterations", SeedKey = "seed", ParametersKey = "parameters";
-    private const string OptimizerStepsKey = "optimizer.steps", OptimizerStateKey = "optimizer.state";
+    private const string OptimizerStepsKey = "optimizer.steps", OptimizerStateKey = "optimizer.state", LearningRateKey = "optimizer.lr";
 
     /// <summary>
     /// The meta-parameters' tensors, then one tensor per optimiser buffer and meta-parameter tensor (<c>optimizer.exp_avg.hidden1.weight</c>),

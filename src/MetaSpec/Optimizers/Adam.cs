@@ -9,7 +9,7 @@ namespace MetaSpec.Optimizers;
 /// </summary>
 public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly double _lr, _beta1, _beta2, _eps, _decay;
+    private readonly double _beta1, _beta2, _eps, _decay;
     private readonly T[] _state; // [m; v]: exp_avg, then exp_avg_sq
     private readonly int _n;
 
@@ -21,8 +21,17 @@ public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointI
         if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "β₂ must be in [0, 1).");
         if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be positive.");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be non-negative.");
-        (_lr, _beta1, _beta2, _eps, _decay, _n) = (learningRate, beta1, beta2, epsilon, weightDecay, parameterCount);
+        (_beta1, _beta2, _eps, _decay, _n) = ( beta1, beta2, epsilon, weightDecay, parameterCount);
         _state = new T[2 * parameterCount];
+        LearningRate = learningRate;
+    }
+
+    /// <inheritdoc/>
+    public double LearningRate
+    {
+        get;
+        set => field = value > 0 && double.IsFinite(value) ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be positive and finite.");
     }
 
     /// <inheritdoc/>
@@ -50,7 +59,7 @@ public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointI
             throw new ArgumentException($"Adam was built for {_n} parameters; got {parameters.Length} parameters and {gradient.Length} gradients.");
         Steps++;
         double bc1 = 1 - Math.Pow(_beta1, Steps), bc2 = 1 - Math.Pow(_beta2, Steps);
-        T stepSize = T.CreateTruncating(_lr / bc1), sqrtBc2 = T.CreateTruncating(Math.Sqrt(bc2));
+        T stepSize = T.CreateTruncating(LearningRate / bc1), sqrtBc2 = T.CreateTruncating(Math.Sqrt(bc2));
         T b1 = T.CreateTruncating(_beta1), b2 = T.CreateTruncating(_beta2), eps = T.CreateTruncating(_eps), decay = T.CreateTruncating(_decay);
         Span<T> m = _state.AsSpan(0, _n), v = _state.AsSpan(_n, _n);
         for (int i = 0; i < _n; i++)

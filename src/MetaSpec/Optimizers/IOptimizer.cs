@@ -16,6 +16,12 @@ public interface IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     long Steps { get; }
 
     /// <summary>
+    /// The learning rate of the next <see cref="Step"/>: settable between steps for a schedule (a drop late in training), as
+    /// PyTorch's <c>param_groups[0]["lr"]</c>; positive and finite. Checkpoints keep it with the state.
+    /// </summary>
+    double LearningRate { get; set; }
+
+    /// <summary>
     /// PyTorch's names of the state buffers, each holding one value per parameter, in the order <see cref="State"/> lays
     /// them out: Adam's <c>exp_avg</c> and <c>exp_avg_sq</c>, SGD's <c>momentum_buffer</c> (none without momentum).
     /// </summary>

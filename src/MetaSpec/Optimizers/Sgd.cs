@@ -11,7 +11,7 @@ namespace MetaSpec.Optimizers;
 /// </summary>
 public sealed class Sgd<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T _lr, _momentum, _decay;
+    private readonly T _momentum, _decay;
     private readonly T[] _buffer; // momentum_buffer (empty without momentum)
 
     /// <summary>SGD over <paramref name="parameterCount"/> parameters.</summary>
@@ -20,7 +20,7 @@ public sealed class Sgd<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIe
         if (!(learningRate > 0) || !double.IsFinite(learningRate)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive and finite.");
         if (momentum is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1).");
         if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be non-negative.");
-        _lr = T.CreateTruncating(learningRate);
+        LearningRate = learningRate;
         _momentum = T.CreateTruncating(momentum);
         _decay = T.CreateTruncating(weightDecay);
         _buffer = new T[momentum > 0 ? parameterCount : 0];
@@ -29,6 +29,14 @@ public sealed class Sgd<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIe
 
     /// <inheritdoc/>
     public long Steps { get; private set; }
+
+    /// <inheritdoc/>
+    public double LearningRate
+    {
+        get;
+        set => field = value > 0 && double.IsFinite(value) ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be positive and finite.");
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<string> StateNames { get; }
@@ -49,6 +57,7 @@ public sealed class Sgd<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIe
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradient)
     {
         if (parameters.Length != gradient.Length) throw new ArgumentException($"Parameters ({parameters.Length}) and gradient ({gradient.Length}) differ in length.");
+        T lr = T.CreateTruncating(LearningRate);
         for (int i = 0; i < parameters.Length; i++)
         {
             T g = gradient[i] + _decay * parameters[i];
@@ -57,7 +66,7 @@ public sealed class Sgd<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIe
                 _buffer[i] = Steps == 0 ? g : _momentum * _buffer[i] + g;
                 g = _buffer[i];
             }
-            parameters[i] -= _lr * g;
+            parameters[i] -= lr * g;
         }
         Steps++;
     }

@@ -78,6 +78,60 @@ public sealed class LearnerTests : IDisposable
         AssertSameState(uninterrupted, resumed);
     }
 
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void A_learning_rate_changed_during_training_is_saved_and_resumed(string optimizer)
+    {
+        // A schedule: 3 iterations at the declared rate, then a tenth of it. Resumed after 4, the checkpoint's rate applies.
+        var uninterrupted = Learner(optimizer);
+        double declared = uninterrupted.Optimizer.LearningRate;
+        uninterrupted.Train(new WaveTasks(), 3);
+        uninterrupted.Optimizer.LearningRate = declared / 10;
+        uninterrupted.Train(new WaveTasks(), 5);
+
+        var first = Learner(optimizer);
+        first.Train(new WaveTasks(), 3);
+        first.Optimizer.LearningRate = declared / 10;
+        first.Train(new WaveTasks(), 1);
+        string path = Path.Combine(_dir, "scheduled.safetensors");
+        first.Save(path);
+        var resumed = Learner(optimizer);
+        Assert.Equal(declared, resumed.Optimizer.LearningRate);
+        resumed.Load(path);
+        Assert.Equal(declared / 10, resumed.Optimizer.LearningRate);
+        resumed.Train(new WaveTasks(), 4);
+        AssertSameState(uninterrupted, resumed);
+
+        // Without the saved rate (the resumed learner at its declared one) the run differs: the test can fail.
+        var forgetful = Learner(optimizer);
+        forgetful.Load(path);
+        forgetful.Optimizer.LearningRate = declared;
+        forgetful.Train(new WaveTasks(), 4);
+        Assert.NotEqual(uninterrupted.MetaParameters, forgetful.MetaParameters);
+    }
+
+    [Fact]
+    public void A_checkpoint_with_a_bad_learning_rate_is_rejected_and_changes_nothing()
+    {
+        var learner = Learner("adam");
+        learner.Train(new WaveTasks(), 2);
+        string path = Path.Combine(_dir, "rate.safetensors");
+        learner.Save(path);
+        var content = MetaSpec.IO.SafeTensors.Load(path);
+        Assert.Equal("0.01", content.Metadata["optimizer.lr"]);
+        var metadata = content.Metadata.ToDictionary(StringComparer.Ordinal);
+        metadata["optimizer.lr"] = "-1";
+        MetaSpec.IO.SafeTensors.Save(path, content.Tensors, metadata);
+
+        var fresh = Learner("adam");
+        var before = fresh.MetaParameters.ToArray();
+        var e = Assert.Throws<InvalidDataException>(() => fresh.Load(path));
+        Assert.Contains("'optimizer.lr' = '-1' is not a positive learning rate", e.Message);
+        Assert.Equal(before, fresh.MetaParameters);
+        Assert.Equal(0.01, fresh.Optimizer.LearningRate);
+        Assert.Equal(0, fresh.Iterations);
+    }
+
     [Fact]
     public void A_trainer_that_starts_at_iteration_k_continues_the_stream_of_one_that_ran_k()
     {

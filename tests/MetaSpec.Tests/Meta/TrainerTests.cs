@@ -212,6 +212,54 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Adam_learning_rate_set_between_steps_scales_the_next_step_only()
+    {
+        // Two steps with the same gradient: m̂ = v̂^½ = |g| after both, so each step moves by lr·sign(g) (ε aside): the first
+        // by 0.1, the second, after the rate is set to 0.01, by 0.01; the moments are those of an Adam never changed.
+        var adam = new Adam<double>(2, learningRate: 0.1);
+        var reference = new Adam<double>(2, learningRate: 0.1);
+        double[] p = [1, 2], q = [1, 2];
+        adam.Step(p, [0.5, -2]);
+        reference.Step(q, [0.5, -2]);
+        adam.LearningRate = 0.01;
+        Assert.Equal(0.01, adam.LearningRate);
+        adam.Step(p, [0.5, -2]);
+        reference.Step(q, [0.5, -2]);
+        Assert.Equal(1 - 0.1 - 0.01, p[0], 1e-7);
+        Assert.Equal(2 + 0.1 + 0.01, p[1], 1e-7);
+        Assert.Equal(reference.State.ToArray(), adam.State.ToArray());
+        Assert.Equal(2, adam.Steps);
+        Assert.Equal(1 - 0.2, q[0], 1e-7); // the unchanged one took two steps of 0.1
+    }
+
+    [Fact]
+    public void Sgd_learning_rate_set_between_steps_scales_the_next_step_only()
+    {
+        var sgd = new Sgd<double>(1, learningRate: 0.1, momentum: 0.9);
+        double[] p = [1];
+        sgd.Step(p, [1]);          // b = 1, step 0.1
+        sgd.LearningRate = 0.01;
+        sgd.Step(p, [1]);          // b = 1.9, step 0.019
+        Assert.Equal(1 - 0.1 - 0.019, p[0], 1e-12);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1e-3)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void A_learning_rate_that_is_not_positive_and_finite_is_refused_and_the_old_one_kept(double rate)
+    {
+        IOptimizer<double>[] optimizers = [new Adam<double>(1, learningRate: 0.1), new Sgd<double>(1, learningRate: 0.1)];
+        foreach (var optimizer in optimizers)
+        {
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => optimizer.LearningRate = rate);
+            Assert.Contains("learning rate must be positive and finite", e.Message);
+            Assert.Equal(0.1, optimizer.LearningRate);
+        }
+    }
+
+    [Fact]
     public void Estimate_is_the_mean_with_a_normal_95_percent_interval()
     {
         var e = Estimate.Of([1, 2, 3, 4]);
