@@ -39,5 +39,10 @@ internal static class EmitterCommon
         }
     }
 
+    /// <summary>The adapted layers' names as a C# string[] expression (empty = every layer), for both learner halves.</summary>
+    public static string AdaptedLayerList(EquatableArray<string> adapted) => adapted.Count == 0
+        ? "global::System.Array.Empty<string>()"
+        : "new string[] { " + string.Join(", ", System.Linq.Enumerable.Select(adapted, Literals.String)) + " }";
+
     public static string HintName(TypeSpec type) => (type.Namespace is null ? "" : type.Namespace + ".") + type.NestedName + ".g.cs";
 }

@@ -25,9 +25,7 @@ internal static class LearnerEmitter
         var outer = learner.Outer;
         var method = learner.Hypergradient;
         var adaptedLayers = learner.Model.AdaptedLayers;
-        string adaptedList = adaptedLayers.Count == 0
-            ? "global::System.Array.Empty<string>()"
-            : "new string[] { " + string.Join(", ", adaptedLayers.Select(String)) + " }";
+        string adaptedList = EmitterCommon.AdaptedLayerList(adaptedLayers);
         string adaptedArguments = string.Concat(adaptedLayers.Select(a => ", " + String(a)));
         string adaptedText = adaptedLayers.Count == 0 ? "every layer" : string.Join(", ", adaptedLayers);
         // [Geometry] goes into the inner loop; without the attribute nothing is written (the runtime's default is the identity).

@@ -34,9 +34,7 @@ internal static class TorchEmitter
         var outer = learner.Outer;
         var method = learner.Hypergradient;
         var adapted = learner.Model.AdaptedLayers;
-        string adaptedList = adapted.Count == 0
-            ? "global::System.Array.Empty<string>()"
-            : "new string[] { " + string.Join(", ", adapted.Select(String)) + " }";
+        string adaptedList = EmitterCommon.AdaptedLayerList(adapted);
         const string torch = "global::MetaSpec.Torch";
 
         using (writer.Open($"{learner.Type.Keyword} {learner.Type.Name}"))
